@@ -1,0 +1,49 @@
+# Social Work Forum — the commands. See README.md.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint bench clean help
+
+help:
+	@echo "make run    start the demo on http://$(HOST):$(PORT) (SQLite, no other services needed)"
+	@echo "make test   lint and run every test (unit, integration, browser)"
+	@echo "make bench  run the benchmarks and write bench/results.json"
+
+$(VENV)/.created:
+	@set -e; py=$$(scripts/find_python.sh); echo "Using $$py"; "$$py" -m venv $(VENV)
+	@$(PY) -m pip install -q --upgrade pip
+	@touch $@
+
+$(VENV)/.installed: $(VENV)/.created pyproject.toml
+	@echo "Installing Python packages…"
+	@$(PY) -m pip install -q ".[test]"
+	@touch $@
+
+# The embedded default: SQLite, tasks in-process, emails written to var/mail.
+run: export DEBUG ?= 1
+run: export ALLOWED_SIGNUP_DOMAINS ?= demo.example
+run: $(VENV)/.installed
+	@scripts/system_packages.sh
+	@$(PY) manage.py migrate --noinput -v 0
+	@$(PY) manage.py seed_demo --if-empty
+	@$(PY) manage.py run_embedded --host $(HOST) --port $(PORT)
+
+lint: $(VENV)/.installed
+	@$(VENV)/bin/ruff check .
+	@$(VENV)/bin/ruff format --check .
+	@$(PY) manage.py makemigrations --check --dry-run -v 0 || (echo "Models changed without a migration: run manage.py makemigrations" && exit 1)
+
+test: $(VENV)/.installed
+	@scripts/system_packages.sh --tests
+	@$(MAKE) --no-print-directory lint
+	@$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+bench: $(VENV)/.installed
+	@scripts/system_packages.sh
+	@$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache db.sqlite3 var

@@ -1,0 +1,1 @@
+"""Escalation briefs, leaders' responses and commitments."""

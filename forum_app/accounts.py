@@ -1,0 +1,78 @@
+"""How django-allauth fits this forum: who may sign up, and the sign-up form."""
+
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.forms import SignupForm as AllauthSignupForm
+from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from django import forms
+from django.conf import settings
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from forum_app.models import Forum, Invitation
+
+
+def email_domain_allowed(email: str) -> bool:
+    domain = email.rsplit("@", 1)[-1].lower()
+    return domain in settings.ALLOWED_SIGNUP_DOMAINS
+
+
+def is_invited(email: str) -> bool:
+    return Invitation.objects.usable().filter(email__iexact=email).exists()
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def clean_email(self, email: str) -> str:
+        email = super().clean_email(email)
+        if not (email_domain_allowed(email) or is_invited(email)):
+            raise forms.ValidationError(
+                _(
+                    "Sign-up is open to work email addresses only. Use your work address, "
+                    "or ask your forum's convenor for an invitation."
+                )
+            )
+        return email
+
+
+class SocialAccountAdapter(DefaultSocialAccountAdapter):
+    def is_open_for_signup(self, request: HttpRequest, sociallogin) -> bool:
+        email = sociallogin.user.email or ""
+        return bool(email) and (email_domain_allowed(email) or is_invited(email))
+
+
+class SignupForm(AllauthSignupForm):
+    """Sign-up asks for a name and which forum to ask to join."""
+
+    display_name = forms.CharField(
+        label=gettext_lazy("Your name"),
+        max_length=80,
+        help_text=gettext_lazy("Shown on issues and comments you post under your name."),
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    forum = forms.ModelChoiceField(
+        label=gettext_lazy("Forum you want to join"),
+        queryset=Forum.objects.filter(open_for_requests=True),
+        required=False,
+        empty_label=gettext_lazy("Choose a forum"),
+        help_text=gettext_lazy(
+            "A convenor will approve your request. Skip this if you were invited."
+        ),
+    )
+
+    field_order = ["display_name", "email", "password1", "password2", "forum"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        forums = list(self.fields["forum"].queryset)
+        if len(forums) == 1:
+            self.fields["forum"].initial = forums[0].pk
+
+    def save(self, request: HttpRequest):
+        from forum_app.services import membership_request
+
+        user = super().save(request)
+        user.display_name = self.cleaned_data["display_name"]
+        user.save(update_fields=["display_name"])
+        if self.cleaned_data.get("forum"):
+            membership_request(forum=self.cleaned_data["forum"], user=user)
+        return user

@@ -1,0 +1,30 @@
+from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from forum_app.models import Role
+
+# (url name, label, roles that see it) for the navigation inside a forum.
+FORUM_NAV = [
+    ("forum_home", _("Forum home"), {Role.MEMBER, Role.CONVENOR}),
+    ("issues:list", _("Issues"), {Role.MEMBER, Role.CONVENOR}),
+    ("meetings:list", _("Meetings"), {Role.MEMBER, Role.CONVENOR}),
+    ("escalations:forum_briefs", _("Briefs"), {Role.MEMBER, Role.CONVENOR}),
+    ("forum_members", _("Members"), {Role.CONVENOR}),
+]
+
+
+def navigation(request: HttpRequest) -> dict:
+    """Links for the header: the current forum's sections for the person's role."""
+    membership = getattr(request, "membership", None)
+    links = []
+    if membership is not None:
+        for name, label, roles in FORUM_NAV:
+            if membership.role not in roles:
+                continue
+            try:
+                url = reverse(name, args=[membership.forum.slug])
+            except NoReverseMatch:
+                continue
+            links.append({"url": url, "label": label, "current": request.path == url})
+    return {"nav_links": links, "current_forum": getattr(request, "forum", None)}

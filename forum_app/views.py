@@ -1,0 +1,165 @@
+"""Pages for everyone: home, joining, invitations, a forum's home and its members."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from forum_app import services
+from forum_app.forms import InvitationForm, JoinForm
+from forum_app.models import Invitation, Membership
+from forum_app.permissions import CONVENORS, MEMBERS, forum_role_required, home_for
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return render(request, "forum_app/welcome.html")
+    destination = home_for(request.user)
+    if destination:
+        return redirect(destination)
+    memberships = (
+        Membership.objects.filter(user=request.user)
+        .exclude(status=Membership.Status.LEFT)
+        .select_related("forum")
+        .order_by("forum__name")
+    )
+    return render(request, "forum_app/home.html", {"memberships": memberships})
+
+
+@login_required
+def join(request: HttpRequest) -> HttpResponse:
+    form = JoinForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.membership_request(forum=form.cleaned_data["forum"], user=request.user)
+        except ValidationError as error:
+            form.add_error("forum", error)
+        else:
+            messages.success(request, _("Your request has been sent to the forum's convenors."))
+            return redirect("home")
+    return render(request, "forum_app/join.html", {"form": form})
+
+
+@never_cache
+def invitation(request: HttpRequest, token: str) -> HttpResponse:
+    found = services.invitation_lookup(token)
+    problem = services.invitation_problem(found)
+    if request.method == "POST" and request.user.is_authenticated and not problem:
+        try:
+            membership = services.invitation_accept(token=token, user=request.user)
+        except ValidationError as error:
+            problem = error.messages[0]
+        else:
+            messages.success(request, _("Welcome to %(forum)s.") % {"forum": membership.forum})
+            return redirect("home")
+    status = 410 if problem and found else (404 if problem else 200)
+    return render(
+        request,
+        "forum_app/invitation.html",
+        {"invitation": found, "problem": problem},
+        status=status,
+    )
+
+
+@forum_role_required(MEMBERS)
+def forum_home(request: HttpRequest) -> HttpResponse:
+    return render(request, "forum_app/forum_home.html", {"forum": request.forum})
+
+
+@forum_role_required(CONVENORS)
+def forum_members(request: HttpRequest) -> HttpResponse:
+    forum = request.forum
+    form = InvitationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.invitation_create(forum=forum, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]},
+            )
+            return redirect("forum_members", forum.slug)
+    memberships = forum.memberships.select_related("user").order_by("status", "user__email")
+    context = {
+        "forum": forum,
+        "pending": [m for m in memberships if m.status == Membership.Status.PENDING],
+        "active": [m for m in memberships if m.status == Membership.Status.ACTIVE],
+        "invitations": forum.invitations.usable(),
+        "form": form,
+    }
+    return render(request, "forum_app/members.html", context)
+
+
+def _pending_membership(request: HttpRequest, pk: int) -> Membership:
+    return get_object_or_404(Membership, pk=pk, forum=request.forum)
+
+
+@require_POST
+@forum_role_required(CONVENORS)
+def membership_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    membership = _pending_membership(request, pk)
+    try:
+        services.membership_approve(membership=membership, actor=request.user)
+        messages.success(request, _("%(name)s is now a member.") % {"name": membership.user})
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    return redirect("forum_members", request.forum.slug)
+
+
+@require_POST
+@forum_role_required(CONVENORS)
+def membership_decline(request: HttpRequest, pk: int) -> HttpResponse:
+    membership = _pending_membership(request, pk)
+    try:
+        services.membership_decline(membership=membership, actor=request.user)
+        messages.success(request, _("Request declined."))
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    return redirect("forum_members", request.forum.slug)
+
+
+@require_POST
+@forum_role_required(CONVENORS)
+def invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    invitation = get_object_or_404(Invitation, pk=pk, forum=request.forum)
+    services.invitation_revoke(invitation=invitation, actor=request.user)
+    messages.success(request, _("Invitation withdrawn."))
+    return redirect("forum_members", request.forum.slug)
+
+
+@require_GET
+def accessibility(request: HttpRequest) -> HttpResponse:
+    return render(request, "forum_app/accessibility.html")
+
+
+@require_GET
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Liveness for load balancers: the database answers, and the broker when configured."""
+    checks: dict[str, str] = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = "ok"
+    except Exception:
+        checks["database"] = "unavailable"
+    if settings.REDIS_URL:
+        from redis import Redis
+
+        try:
+            Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1).ping()
+            checks["broker"] = "ok"
+        except Exception:
+            checks["broker"] = "unavailable"
+    healthy = all(value == "ok" for value in checks.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "degraded", **checks}, status=200 if healthy else 503
+    )

@@ -1,0 +1,1 @@
+"""Issues raised by practitioners."""

@@ -1,0 +1,1 @@
+"""Monthly meetings, themes, ballots and decisions."""

@@ -1,0 +1,81 @@
+"""Shared fixtures: the personas every test talks about, and service checks."""
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test import Client
+
+from forum_app.celery import app as celery_app
+from forum_app.models import Role
+from tests.factories import ForumFactory, MembershipFactory, with_totp
+
+
+@pytest.fixture(autouse=True)
+def _tasks_run_in_process():
+    """Unit and integration tests run tasks in-process; worker tests start real workers."""
+    celery_app.conf.task_always_eager = True
+    yield
+
+
+def require_service(available: bool, what: str) -> None:
+    """Skip a test whose service is missing, or fail it when REQUIRE_SERVICES is set (CI)."""
+    if available:
+        return
+    if settings.REQUIRE_SERVICES:
+        pytest.fail(f"{what} is required (REQUIRE_SERVICES=1) but not available.")
+    pytest.skip(f"needs {what}")
+
+
+@pytest.fixture
+def postgres(db):
+    require_service(connection.vendor == "postgresql", "PostgreSQL (set DATABASE_URL)")
+
+
+@pytest.fixture
+def forum(db):
+    return ForumFactory(name="Children's Practitioner Forum", slug="childrens")
+
+
+@pytest.fixture
+def other_forum(db):
+    return ForumFactory(name="Adults' Practitioner Forum", slug="adults")
+
+
+def _person(forum, role: str, mfa: bool):
+    membership = MembershipFactory(forum=forum, role=role)
+    if mfa:
+        with_totp(membership.user)
+    return membership.user
+
+
+@pytest.fixture
+def member(forum):
+    return _person(forum, Role.MEMBER, mfa=False)
+
+
+@pytest.fixture
+def convenor(forum):
+    return _person(forum, Role.CONVENOR, mfa=True)
+
+
+@pytest.fixture
+def steward(forum):
+    return _person(forum, Role.STEWARD, mfa=True)
+
+
+@pytest.fixture
+def leader(forum):
+    return _person(forum, Role.LEADER, mfa=True)
+
+
+@pytest.fixture
+def outsider(other_forum):
+    """A member of another forum."""
+    return _person(other_forum, Role.MEMBER, mfa=False)
+
+
+def client_for(user) -> Client:
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client
