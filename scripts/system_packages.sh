@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Install the system packages the app and its tests need (Debian/Ubuntu), only when missing.
 #   runtime: Pango and HarfBuzz for WeasyPrint PDFs, fonts
-#   tests:   Chromium for the browser tests, poppler-utils (pdftotext) to read PDFs back
+#   tests:   Chromium for the browser tests, poppler-utils (pdftotext) to read PDFs back,
+#            docker-compose to validate docker-compose.yml (no Docker engine is needed)
 set -euo pipefail
 want=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-liberation2)
 if [ "${1:-}" = "--tests" ]; then
-  want+=(chromium poppler-utils)
+  want+=(chromium poppler-utils docker-compose)
 fi
 missing=()
 for p in "${want[@]}"; do
