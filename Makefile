@@ -34,7 +34,7 @@ run: $(VENV)/.installed
 lint: $(VENV)/.installed
 	@$(VENV)/bin/ruff check .
 	@$(VENV)/bin/ruff format --check .
-	@$(PY) manage.py makemigrations --check --dry-run -v 0 || (echo "Models changed without a migration: run manage.py makemigrations" && exit 1)
+	@DEBUG=1 $(PY) manage.py makemigrations --check --dry-run -v 0 || (echo "Models changed without a migration: run manage.py makemigrations" && exit 1)
 
 test: $(VENV)/.installed
 	@scripts/system_packages.sh --tests
