@@ -1,7 +1,10 @@
 """How django-allauth fits this forum: who may sign up, and the sign-up form."""
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.forms import LoginForm as AllauthLoginForm
+from allauth.account.forms import ResetPasswordForm as AllauthResetPasswordForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
+from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django import forms
 from django.conf import settings
@@ -22,6 +25,17 @@ def is_invited(email: str) -> bool:
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    error_messages = {
+        **DefaultAccountAdapter.error_messages,
+        "email_password_mismatch": gettext_lazy(
+            "The email address or password is not right. Check them and try again."
+        ),
+        "too_many_login_attempts": gettext_lazy(
+            "Too many failed attempts to sign in. Wait 5 minutes and try again, "
+            "or reset your password."
+        ),
+    }
+
     def clean_email(self, email: str) -> str:
         email = super().clean_email(email)
         if not (email_domain_allowed(email) or is_invited(email)):
@@ -34,13 +48,45 @@ class AccountAdapter(DefaultAccountAdapter):
         return email
 
 
+class MFAAdapter(DefaultMFAAdapter):
+    error_messages = {
+        **DefaultMFAAdapter.error_messages,
+        "incorrect_code": gettext_lazy(
+            "That code is not right. Codes change every 30 seconds: type the one your app "
+            "shows now, or one of your recovery codes."
+        ),
+    }
+
+
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
     def is_open_for_signup(self, request: HttpRequest, sociallogin) -> bool:
         email = sociallogin.user.email or ""
         return bool(email) and (email_domain_allowed(email) or is_invited(email))
 
 
-class SignupForm(AllauthSignupForm):
+class PlainFieldsMixin:
+    """Labels say what to type; placeholders that repeat them vanish as soon as one types."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.label_suffix = ""
+        for field in self.fields.values():
+            field.widget.attrs.pop("placeholder", None)
+
+
+class LoginForm(PlainFieldsMixin, AllauthLoginForm):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # The page links to password reset beside the button; a link inside the help text
+        # would be read out again with the field.
+        self.fields["password"].help_text = ""
+
+
+class ResetPasswordForm(PlainFieldsMixin, AllauthResetPasswordForm):
+    pass
+
+
+class SignupForm(PlainFieldsMixin, AllauthSignupForm):
     """Sign-up asks for a name and which forum to ask to join."""
 
     display_name = forms.CharField(
@@ -63,6 +109,10 @@ class SignupForm(AllauthSignupForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["email"].label = gettext_lazy("Work email address")
+        self.fields["email"].help_text = gettext_lazy(
+            "The address your employer gave you. We send a link to it to check it is yours."
+        )
         forums = list(self.fields["forum"].queryset)
         if len(forums) == 1:
             self.fields["forum"].initial = forums[0].pk
