@@ -6,8 +6,10 @@ ballots hold no voter, and supporters are not listed anywhere.
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import ValidationError
 
 from forum_app.models import Forum, Invitation, Membership, Notification, User
+from forum_app.notifications import notification_retry
 
 
 @admin.register(User)
@@ -55,6 +57,50 @@ class InvitationAdmin(admin.ModelAdmin):
 
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
-    list_display = ["kind", "email", "status", "attempts", "due_at", "sent_at"]
-    list_filter = ["status", "kind"]
-    readonly_fields = [f.name for f in Notification._meta.fields]
+    """The outbox. Failed emails show their reason and can be sent again.
+
+    The message's context is left out: it can hold forum content.
+    """
+
+    list_display = [
+        "kind",
+        "email",
+        "forum",
+        "status",
+        "attempts",
+        "last_error",
+        "due_at",
+        "sent_at",
+    ]
+    list_filter = ["status", "kind", "forum"]
+    search_fields = ["email"]
+    fields = [
+        "kind",
+        "email",
+        "recipient",
+        "forum",
+        "status",
+        "digest",
+        "attempts",
+        "last_error",
+        "due_at",
+        "claimed_at",
+        "sent_at",
+        "created_at",
+    ]
+    readonly_fields = fields
+    actions = ["retry_failed"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    @admin.action(description="Send the selected failed emails again")
+    def retry_failed(self, request, queryset) -> None:
+        queued = 0
+        for row in queryset.filter(status=Notification.Status.FAILED):
+            try:
+                notification_retry(notification=row, actor=request.user)
+            except ValidationError:
+                continue
+            queued += 1
+        self.message_user(request, f"{queued} failed email(s) queued to send again.")

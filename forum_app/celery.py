@@ -1,12 +1,45 @@
-"""The Celery app. Settings come from Django's (CELERY_*); periodic jobs are listed here."""
+"""The Celery app. Settings come from Django's (CELERY_*); periodic jobs are listed here.
+
+Production runs ``celery -A forum_app worker`` and ``celery -A forum_app beat``. Without
+REDIS_URL, ``manage.py run_embedded`` runs the same schedule in-process.
+"""
 
 import os
 
 from celery import Celery
+from celery.schedules import crontab
+from celery.signals import worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "forum_app.settings")
 
 app = Celery("forum_app")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
-app.conf.beat_schedule = {}
+
+# The database says what is due; beat only wakes the sweeper. Expiry stops a backlog of
+# sweeps piling up while no worker runs.
+app.conf.beat_schedule = {
+    "outbox-sweep": {
+        "task": "forum_app.tasks.sweep_outbox",
+        "schedule": crontab(),
+        "options": {"expires": 55},
+    },
+    "daily-digest": {
+        "task": "forum_app.tasks.send_digests",
+        "schedule": crontab(hour=7, minute=0),
+        "kwargs": {"period": "daily"},
+        "options": {"expires": 3000},
+    },
+    "weekly-digest": {
+        "task": "forum_app.tasks.send_digests",
+        "schedule": crontab(hour=7, minute=0, day_of_week="mon"),
+        "kwargs": {"period": "weekly"},
+        "options": {"expires": 3000},
+    },
+}
+
+
+@worker_ready.connect
+def sweep_when_a_worker_starts(sender, **kwargs) -> None:
+    """A worker coming back after an outage sends what waited, without waiting for beat."""
+    sender.app.send_task("forum_app.tasks.sweep_outbox", expires=55)

@@ -217,11 +217,33 @@ class Invitation(models.Model):
         return secrets.token_urlsafe(32)
 
 
+class Delivery(models.TextChoices):
+    """How often a person wants one kind of email."""
+
+    IMMEDIATE = "immediate", _("Straight away")
+    DAILY = "daily", _("In a daily digest")
+    WEEKLY = "weekly", _("In a weekly digest")
+    OFF = "off", _("Never")
+
+
+class NotificationQuerySet(models.QuerySet["Notification"]):
+    def due(self, now, lease: timedelta) -> "NotificationQuerySet":
+        """Rows a sender may claim: pending and due, or stuck in "sending" past the lease."""
+        return self.filter(
+            models.Q(status=Notification.Status.PENDING, due_at__lte=now)
+            | models.Q(status=Notification.Status.SENDING, claimed_at__lt=now - lease)
+        )
+
+    def failed(self) -> "NotificationQuerySet":
+        return self.filter(status=Notification.Status.FAILED)
+
+
 class Notification(models.Model):
     """One message to send, written in the same transaction as the change that causes it.
 
     The outbox: a sweeper sends due rows; ``dedupe_key`` makes each message unique, so a
-    change that runs twice queues it once, and the ``sent_at`` claim sends it once.
+    change that runs twice queues it once, and the conditional claim sends it once. Rows for
+    people who chose a digest wait in ``digest`` status until the digest job bundles them.
     """
 
     class Status(models.TextChoices):
@@ -229,6 +251,8 @@ class Notification(models.Model):
         SENDING = "sending", _("Sending")
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
+        DIGEST = "digest", _("Waiting for a digest")
+        DIGESTED = "digested", _("Sent in a digest")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -243,6 +267,20 @@ class Notification(models.Model):
     dedupe_key = models.CharField(max_length=200, unique=True)
     context = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    digest = models.CharField(
+        _("digest"),
+        max_length=16,
+        choices=[(Delivery.DAILY, Delivery.DAILY.label), (Delivery.WEEKLY, Delivery.WEEKLY.label)],
+        blank=True,
+    )
+    bundle = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="items",
+        help_text=_("The digest email this item was sent in."),
+    )
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
     due_at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -250,11 +288,48 @@ class Notification(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = NotificationQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
         indexes = [models.Index(fields=["status", "due_at"], name="notification_due")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(status="sent") | models.Q(sent_at__isnull=False),
+                name="notification_sent_has_time",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="sending") | models.Q(claimed_at__isnull=False),
+                name="notification_sending_has_claim",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="digest") | ~models.Q(digest=""),
+                name="notification_digest_has_period",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} → {self.email}"
+
+
+class NotificationPreference(models.Model):
+    """How often one person wants one kind of email. No row means the kind's default."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    kind = models.CharField(_("kind"), max_length=60)
+    delivery = models.CharField(_("delivery"), max_length=16, choices=Delivery.choices)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="one_preference_per_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.kind} {self.delivery}"

@@ -1,0 +1,79 @@
+"""Digests: everything a person chose to hear about less often, in one email per period."""
+
+from datetime import datetime
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from forum_app.models import Delivery, Notification, User
+from forum_app.notifications.emails import email_context, render_subject
+from forum_app.notifications.kinds import DIGEST
+from forum_app.notifications.outbox import notify
+
+
+def period_key(period: str, now: datetime) -> str:
+    """The calendar day or ISO week a digest covers, in the site's time zone."""
+    day = timezone.localdate(now)
+    if period == Delivery.DAILY:
+        return day.isoformat()
+    year, week, _weekday = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def _item(row: Notification) -> dict[str, str]:
+    return {
+        "forum": row.forum.name if row.forum else "",
+        "line": render_subject(row.kind, email_context(row)),
+        "link": str(row.context.get("link", "")),
+    }
+
+
+def _bundle(user: User, period: str, key: str, now: datetime) -> bool:
+    with transaction.atomic():
+        waiting = Notification.objects.filter(
+            recipient=user, status=Notification.Status.DIGEST, digest=period, created_at__lte=now
+        )
+        if connection.features.has_select_for_update:
+            waiting = waiting.select_for_update(of=("self",))
+        items = list(waiting.select_related("forum").order_by("forum__name", "created_at"))
+        if not items:
+            return False
+        bundle = notify(
+            kind=DIGEST,
+            email=user.email,
+            recipient=user,
+            dedupe_key=f"digest:{period}:{key}:{user.pk}",
+            context={"period": period, "items": [_item(row) for row in items]},
+        )
+        if bundle is None:
+            return False
+        claimed = Notification.objects.filter(
+            pk__in=[row.pk for row in items], status=Notification.Status.DIGEST
+        ).update(status=Notification.Status.DIGESTED, bundle=bundle)
+        if claimed != len(items):
+            transaction.set_rollback(True)
+            return False
+    return True
+
+
+def digests_send(*, period: str, now: datetime | None = None) -> int:
+    """Bundle each person's waiting items for ``period`` into one digest email; returns how many.
+
+    Run daily and weekly by the scheduler. Each item moves into exactly one digest: the
+    digest row's dedupe key allows one per person per day (or week), and items are marked
+    in the same transaction that queues it. Items arriving after this period's digest wait
+    for the next one.
+    """
+    if period not in {Delivery.DAILY, Delivery.WEEKLY}:
+        raise ValueError(f"Unknown digest period {period!r}.")
+    now = now or timezone.now()
+    key = period_key(period, now)
+    recipient_ids = set(
+        Notification.objects.filter(status=Notification.Status.DIGEST, digest=period)
+        .exclude(recipient=None)
+        .values_list("recipient_id", flat=True)
+    )
+    sent = 0
+    for user in User.objects.filter(pk__in=recipient_ids, is_active=True):
+        sent += _bundle(user, period, key, now)
+    return sent

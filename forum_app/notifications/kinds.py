@@ -1,0 +1,124 @@
+"""Every kind of email the forum sends, in one place.
+
+A kind's ``key`` names its templates (``emails/<key>.subject.txt``, ``.txt``, ``.html``).
+Kinds people cannot turn off (a leader's due reminders, safety alerts) are always sent
+straight away. Account-security emails (sign-in, password, two-factor) are sent by the
+accounts system itself and never pass through preferences.
+"""
+
+from dataclasses import dataclass
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from forum_app.models import Delivery
+
+
+@dataclass(frozen=True)
+class Kind:
+    key: str
+    label: str | Promise
+    description: str | Promise
+    can_turn_off: bool = True
+    default: str = Delivery.IMMEDIATE
+    # Hidden kinds go to addresses without a preference (invitations) or are the digest itself.
+    listed: bool = True
+
+
+DIGEST = "digest"
+
+KINDS: dict[str, Kind] = {
+    kind.key: kind
+    for kind in [
+        Kind(
+            "membership_requested",
+            _("Requests to join"),
+            _("Someone asks to join a forum you convene."),
+        ),
+        Kind(
+            "membership_approved",
+            _("Your request to join was approved"),
+            _("A convenor lets you into a forum."),
+        ),
+        Kind(
+            "safety_issue_raised",
+            _("Safety issues"),
+            _("An issue marked as a safety concern is raised in a forum you convene."),
+            can_turn_off=False,
+        ),
+        Kind(
+            "issue_comment",
+            _("Comments on your issues"),
+            _("Someone comments on, or offers a solution to, an issue you raised under your name."),
+        ),
+        Kind(
+            "issue_status",
+            _("Changes to your issues"),
+            _("An issue you raised under your name is merged, grouped, escalated or resolved."),
+        ),
+        Kind(
+            "meeting_minutes",
+            _("Meeting minutes"),
+            _("The minutes of a meeting of your forum are ready."),
+        ),
+        Kind(
+            "meeting_scheduled",
+            _("Meetings arranged"),
+            _("A meeting of your forum is arranged or changed."),
+        ),
+        Kind(
+            "meeting_reminder",
+            _("Meeting reminders"),
+            _("The day before a meeting of your forum."),
+        ),
+        Kind(
+            "brief_sent",
+            _("Briefs addressed to you"),
+            _("A forum sends you an escalation brief to answer."),
+            can_turn_off=False,
+        ),
+        Kind(
+            "brief_response",
+            _("Leaders' responses"),
+            _("A leader acknowledges or answers a brief from your forum."),
+        ),
+        Kind(
+            "commitment_reminder",
+            _("Reminders about your commitments"),
+            _("A commitment you made is nearly due, due or overdue."),
+            can_turn_off=False,
+        ),
+        Kind(
+            "commitment_overdue",
+            _("Overdue commitments"),
+            _("A leader's commitment to your forum is overdue."),
+        ),
+        Kind(
+            "invitation",
+            _("Invitations"),
+            _("A convenor invites your address to a forum."),
+            can_turn_off=False,
+            listed=False,
+        ),
+        Kind(
+            DIGEST,
+            _("Digest"),
+            _("Your daily or weekly summary."),
+            can_turn_off=False,
+            listed=False,
+        ),
+    ]
+}
+
+
+def kind_for(key: str) -> Kind:
+    """The registered kind, or a plain one for a key not (yet) in the registry."""
+    found = KINDS.get(key)
+    if found is not None:
+        return found
+    label = key.replace("_", " ").capitalize()
+    return Kind(key, label, label)
+
+
+def listed_kinds() -> list[Kind]:
+    return [kind for kind in KINDS.values() if kind.listed]
