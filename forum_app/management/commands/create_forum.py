@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from forum_app.models import User
 from forum_app.services import forum_create
+from issues.services import forum_defaults_create
 
 
 class Command(BaseCommand):
@@ -29,6 +30,7 @@ class Command(BaseCommand):
                 user.delete()
             messages = "; ".join(f"{k}: {' '.join(v)}" for k, v in error.message_dict.items())
             raise CommandError(f"Could not create the forum — {messages}") from None
+        forum_defaults_create(forum=forum)
         self.stdout.write(self.style.SUCCESS(f"Created {forum.name} (/f/{forum.slug}/)."))
         if created:
             self.stdout.write(

@@ -7,6 +7,8 @@ from django.db import transaction
 
 from forum_app.demo import DEMO_FORUM_SLUG, DEMO_PASSWORD, DEMO_PEOPLE, logins_text
 from forum_app.models import PRIVILEGED_ROLES, Forum, Membership, User
+from issues.demo import seed_issues
+from meetings.demo import seed_meetings
 
 
 class Command(BaseCommand):
@@ -59,3 +61,5 @@ def seed_forum() -> Forum:
 
 def seed_feature_data(forum: Forum) -> None:
     """Each feature app adds its demo data here (issues, meetings, briefs)."""
+    seed_issues(forum)
+    seed_meetings(forum)

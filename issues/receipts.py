@@ -1,0 +1,49 @@
+"""Receipt codes: the anonymous raiser's only key to their issue.
+
+A code carries 160 random bits, is shown once and kept only as a SHA-256 hash. Wrong guesses
+are counted per IP address in the cache (never in the database) and limited.
+"""
+
+import base64
+import hashlib
+import re
+import secrets
+
+from django.core.cache import cache
+from django.http import HttpRequest
+
+RECEIPT_BYTES = 20
+GUESS_LIMIT = 10
+GUESS_WINDOW_SECONDS = 15 * 60
+
+
+def new_receipt() -> str:
+    """Return a fresh code like ``ABCD-EFGH-…``: 32 base32 letters in groups of four."""
+    letters = base64.b32encode(secrets.token_bytes(RECEIPT_BYTES)).decode()
+    return "-".join(letters[i : i + 4] for i in range(0, len(letters), 4))
+
+
+def normalise(code: str) -> str:
+    """Ignore case, spaces and dashes, so a code copied by hand still matches."""
+    return re.sub(r"[^A-Z2-7]", "", code.upper())
+
+
+def receipt_hash(code: str) -> str:
+    return hashlib.sha256(normalise(code).encode()).hexdigest()
+
+
+def _guess_key(request: HttpRequest) -> str:
+    return f"issues:receipt-misses:{request.META.get('REMOTE_ADDR', '')}"
+
+
+def too_many_guesses(request: HttpRequest) -> bool:
+    return (cache.get(_guess_key(request)) or 0) >= GUESS_LIMIT
+
+
+def record_wrong_guess(request: HttpRequest) -> None:
+    key = _guess_key(request)
+    if not cache.add(key, 1, GUESS_WINDOW_SECONDS):
+        try:
+            cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.add(key, 1, GUESS_WINDOW_SECONDS)

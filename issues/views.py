@@ -1,0 +1,345 @@
+"""Pages for raising, finding, supporting, discussing and moderating issues."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+from django_htmx.http import trigger_client_event
+
+from forum_app.permissions import CONVENORS, MEMBERS, forum_role_required
+from issues import receipts, services
+from issues.forms import (
+    CommentForm,
+    EditForm,
+    FilterForm,
+    FollowForm,
+    MergeForm,
+    RaiseForm,
+    RaiserUpdateForm,
+    ReasonForm,
+    StatusForm,
+)
+from issues.models import Comment, Issue
+from issues.permissions import can_edit, can_moderate, get_comment_for, get_issue_for
+
+PAGE_SIZE = 20
+
+
+def _errors_onto(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+@forum_role_required(MEMBERS)
+def issue_list(request: HttpRequest) -> HttpResponse:
+    form = FilterForm(request.GET or None, forum=request.forum)
+    issues = (
+        Issue.objects.in_forum(request.forum)
+        .listed()
+        .for_display()
+        .with_counts()
+        .with_viewer(request.user)
+        .filtered(user=request.user, **form.filters())
+    )
+    page = Paginator(issues, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "forum": request.forum,
+        "form": form,
+        "page": page,
+        "query": query.urlencode(),
+        "moderator": can_moderate(request.membership),
+    }
+    template = "issues/list.html#results" if request.htmx else "issues/list.html"
+    return render(request, template, context)
+
+
+@never_cache
+@forum_role_required(MEMBERS)
+def issue_raise(request: HttpRequest) -> HttpResponse:
+    form = RaiseForm(request.POST if request.method == "POST" else None, forum=request.forum)
+    if request.method == "POST" and form.is_valid():
+        try:
+            raised = services.issue_raise(
+                forum=request.forum,
+                actor=request.user,
+                data=form.issue_data(),
+                anonymous=form.anonymous,
+            )
+        except ValidationError as error:
+            _errors_onto(form, error)
+        else:
+            if raised.receipt:
+                # Shown once, in this response only: the code is never stored or redirected.
+                return render(
+                    request,
+                    "issues/receipt.html",
+                    {"forum": request.forum, "issue": raised.issue, "receipt": raised.receipt},
+                )
+            messages.success(request, _("Your issue has been raised."))
+            return redirect(raised.issue.get_absolute_url())
+    return render(request, "issues/raise.html", {"forum": request.forum, "form": form})
+
+
+def _detail_context(request: HttpRequest, issue: Issue, **extra) -> dict:
+    moderator = can_moderate(request.membership)
+    counted = Issue.objects.with_counts().with_viewer(request.user).get(pk=issue.pk)
+    return {
+        "forum": request.forum,
+        "issue": issue,
+        "support_count": counted.support_count,
+        "supported_by_me": counted.supported_by_me,
+        "comments": issue.comments.for_display(),
+        "events": issue.events.all(),
+        "revisions": issue.revisions.all(),
+        "merged_issues": issue.merged_issues.only("pk", "title", "forum_id"),
+        "moderator": moderator,
+        "can_edit": can_edit(request.membership, issue),
+        "show_content": moderator or not issue.hidden,
+        "comment_form": CommentForm(),
+        **extra,
+    }
+
+
+@forum_role_required(MEMBERS)
+def issue_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    issue = get_issue_for(request, pk)
+    return render(request, "issues/detail.html", _detail_context(request, issue))
+
+
+@require_POST
+@forum_role_required(MEMBERS)
+def issue_support(request: HttpRequest, pk: int) -> HttpResponse:
+    issue = get_issue_for(request, pk)
+    level = messages.SUCCESS
+    if request.POST.get("action") == "withdraw":
+        services.issue_support_withdraw(issue=issue, actor=request.user)
+        announcement = _("You no longer support this issue.")
+    else:
+        try:
+            services.issue_support(issue=issue, actor=request.user)
+            announcement = _("You support this issue.")
+        except ValidationError as error:
+            level, announcement = messages.ERROR, error.messages[0]
+    if not request.htmx:
+        messages.add_message(request, level, announcement)
+        return redirect(issue.get_absolute_url())
+    response = render(request, "issues/detail.html#support", _detail_context(request, issue))
+    return trigger_client_event(response, "announce", announcement)
+
+
+@require_POST
+@forum_role_required(MEMBERS)
+def comment_post(request: HttpRequest, pk: int) -> HttpResponse:
+    issue = get_issue_for(request, pk)
+    form = CommentForm(request.POST)
+    new_comment = None
+    if form.is_valid():
+        try:
+            new_comment = services.comment_post(
+                issue=issue, actor=request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            _errors_onto(form, error)
+    if new_comment and not request.htmx:
+        messages.success(request, _("Your comment has been posted."))
+        return redirect(f"{issue.get_absolute_url()}#comment-{new_comment.pk}")
+    context = _detail_context(
+        request,
+        issue,
+        comment_form=form if new_comment is None else CommentForm(),
+        new_comment=new_comment,
+    )
+    template = "issues/detail.html#discussion" if request.htmx else "issues/detail.html"
+    response = render(request, template, context)
+    if new_comment is not None:
+        trigger_client_event(response, "announce", _("Your comment has been posted."))
+    return response
+
+
+@forum_role_required(MEMBERS)
+def issue_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    issue = get_issue_for(request, pk)
+    if not can_edit(request.membership, issue):
+        messages.error(request, _("Only the person who raised it or a convenor can edit this."))
+        return redirect(issue.get_absolute_url())
+    initial = EditForm.initial_for(issue)
+    form = EditForm(
+        request.POST if request.method == "POST" else None, forum=request.forum, initial=initial
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.issue_edit(
+                issue=issue,
+                actor=request.user,
+                data=form.issue_data(),
+                expected_version=form.cleaned_data["version"],
+            )
+        except services.EditConflict as conflict:
+            retry = EditForm(
+                {**request.POST.dict(), "version": conflict.current.version},
+                forum=request.forum,
+            )
+            context = {"forum": request.forum, "issue": conflict.current, "form": retry}
+            return render(request, "issues/conflict.html", context, status=409)
+        except ValidationError as error:
+            _errors_onto(form, error)
+        else:
+            messages.success(request, _("Your changes have been saved."))
+            return redirect(issue.get_absolute_url())
+    context = {"forum": request.forum, "issue": issue, "form": form}
+    return render(request, "issues/edit.html", context)
+
+
+def _manage_page(request: HttpRequest, issue: Issue, status: int = 200, **forms) -> HttpResponse:
+    context = {
+        "forum": request.forum,
+        "issue": issue,
+        "status_form": forms.get("status_form")
+        or StatusForm(initial={"status": issue.status, "reason": issue.closed_reason}),
+        "merge_form": forms.get("merge_form") or MergeForm(issue=issue),
+        "hide_form": forms.get("hide_form") or ReasonForm(),
+    }
+    return render(request, "issues/manage.html", context, status=status)
+
+
+@forum_role_required(CONVENORS)
+def issue_manage(request: HttpRequest, pk: int) -> HttpResponse:
+    return _manage_page(request, get_issue_for(request, pk))
+
+
+@require_POST
+@forum_role_required(CONVENORS)
+def issue_set_status(request: HttpRequest, pk: int) -> HttpResponse:
+    issue = get_issue_for(request, pk)
+    form = StatusForm(request.POST)
+    if form.is_valid():
+        try:
+            services.issue_set_status(issue=issue, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _errors_onto(form, error)
+        else:
+            messages.success(request, _("Status updated."))
+            return redirect(issue.get_absolute_url())
+    return _manage_page(request, issue, status_form=form)
+
+
+@require_POST
+@forum_role_required(CONVENORS)
+def issue_merge(request: HttpRequest, pk: int) -> HttpResponse:
+    issue = get_issue_for(request, pk)
+    form = MergeForm(request.POST, issue=issue)
+    if form.is_valid():
+        try:
+            services.issue_merge(issue=issue, into=form.cleaned_data["into"], actor=request.user)
+        except ValidationError as error:
+            _errors_onto(form, error)
+        else:
+            messages.success(request, _("The issues have been merged."))
+            return redirect(form.cleaned_data["into"].get_absolute_url())
+    return _manage_page(request, issue, merge_form=form)
+
+
+@require_POST
+@forum_role_required(CONVENORS)
+def issue_hide(request: HttpRequest, pk: int) -> HttpResponse:
+    issue = get_issue_for(request, pk)
+    form = ReasonForm(request.POST)
+    if form.is_valid():
+        services.issue_hide(issue=issue, actor=request.user, reason=form.cleaned_data["reason"])
+        messages.success(request, _("The issue is hidden. The reason is shown in its place."))
+        return redirect(issue.get_absolute_url())
+    return _manage_page(request, issue, hide_form=form)
+
+
+@forum_role_required(CONVENORS)
+def comment_hide(request: HttpRequest, pk: int) -> HttpResponse:
+    comment: Comment = get_comment_for(request, pk)
+    form = ReasonForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        services.comment_hide(
+            comment=comment, actor=request.user, reason=form.cleaned_data["reason"]
+        )
+        messages.success(request, _("The comment is hidden. The reason is shown in its place."))
+        return redirect(f"{comment.issue.get_absolute_url()}#comment-{comment.pk}")
+    context = {"forum": request.forum, "comment": comment, "form": form}
+    return render(request, "issues/comment_hide.html", context)
+
+
+def _follow_page(request: HttpRequest, form, issue: Issue | None, status: int = 200, **extra):
+    context = {"forum": request.forum, "form": form, "issue": issue, **extra}
+    if issue is not None:
+        context |= {
+            "comments": issue.comments.for_display(),
+            "events": issue.events.all(),
+            "show_content": not issue.hidden,
+        }
+    return render(request, "issues/follow.html", context, status=status)
+
+
+def _issue_for_code(request: HttpRequest, form: FollowForm) -> tuple[Issue | None, int]:
+    """The issue for the code in a validated ``form``, or None with the error on the form.
+
+    Wrong codes are counted per IP address; past the limit no code is checked at all.
+    """
+    if not form.is_valid():
+        return None, 200
+    if receipts.too_many_guesses(request):
+        form.add_error(
+            "receipt", _("Too many codes did not match. Wait 15 minutes, then try again.")
+        )
+        return None, 429
+    issue = services.issue_for_receipt(forum=request.forum, receipt=form.cleaned_data["receipt"])
+    if issue is None:
+        receipts.record_wrong_guess(request)
+        form.add_error(
+            "receipt",
+            _("That code does not match an issue in this forum. Check it and try again."),
+        )
+    return issue, 200
+
+
+@never_cache
+@forum_role_required(MEMBERS)
+def issue_follow(request: HttpRequest) -> HttpResponse:
+    """Find an anonymous issue by its receipt code; the code travels only in the POST body."""
+    if request.method != "POST":
+        return _follow_page(request, FollowForm(), None)
+    form = FollowForm(request.POST)
+    issue, status = _issue_for_code(request, form)
+    if issue is None:
+        return _follow_page(request, form, None, status=status)
+    update_form = RaiserUpdateForm(initial={"receipt": form.cleaned_data["receipt"]})
+    return _follow_page(request, form, issue, update_form=update_form)
+
+
+@never_cache
+@require_POST
+@forum_role_required(MEMBERS)
+def issue_follow_update(request: HttpRequest) -> HttpResponse:
+    """Post an update as the anonymous raiser; the code comes back in a hidden field."""
+    form = FollowForm({"receipt": request.POST.get("receipt", "")})
+    issue, status = _issue_for_code(request, form)
+    if issue is None:
+        return _follow_page(request, form, None, status=status)
+    receipt = form.cleaned_data["receipt"]
+    update_form = RaiserUpdateForm(request.POST)
+    if update_form.is_valid():
+        try:
+            services.issue_raiser_update(
+                forum=request.forum, receipt=receipt, body=update_form.cleaned_data["body"]
+            )
+        except ValidationError as error:
+            _errors_onto(update_form, error)
+        else:
+            messages.success(request, _("Your update has been posted."))
+            update_form = RaiserUpdateForm(initial={"receipt": receipt})
+    return _follow_page(request, form, issue, update_form=update_form)
