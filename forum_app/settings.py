@@ -38,6 +38,8 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 ALLOWED_SIGNUP_DOMAINS = [d.lower().lstrip("@") for d in env_list("ALLOWED_SIGNUP_DOMAINS")]
 # A test needing PostgreSQL or Redis fails instead of skipping when this is set (CI).
 REQUIRE_SERVICES = env_bool("REQUIRE_SERVICES", default=False)
+# Serve the benchmark's floor page (bench/floor.py); only `make bench` sets it.
+BENCH_FLOOR = env_bool("BENCH_FLOOR", default=False)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -133,10 +135,24 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 120
 CELERY_TASK_SOFT_TIME_LIMIT = 100
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 2}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# A page that queues an email must not hang while the broker is down: give up quickly and
+# leave the outbox row for the sweeper.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "Europe/London"
+# Emails: a transient failure is retried after 30 s, 60 s, 120 s… (with jitter), up to
+# this many attempts in all, then listed as failed.
+NOTIFICATION_RETRY_BASE_SECONDS = env_int("NOTIFICATION_RETRY_BASE_SECONDS", 30)
+NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 5)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -151,7 +167,11 @@ AUTHENTICATION_BACKENDS = [
 
 # Accounts (django-allauth): email only, verified before first sign-in, no enumeration.
 ACCOUNT_ADAPTER = "forum_app.accounts.AccountAdapter"
-ACCOUNT_FORMS = {"signup": "forum_app.accounts.SignupForm"}
+ACCOUNT_FORMS = {
+    "signup": "forum_app.accounts.SignupForm",
+    "login": "forum_app.accounts.LoginForm",
+    "reset_password": "forum_app.accounts.ResetPasswordForm",
+}
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
@@ -173,6 +193,7 @@ ACCOUNT_SESSION_REMEMBER = False
 LOGIN_REDIRECT_URL = "home"
 LOGIN_URL = "account_login"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_ADAPTER = "forum_app.accounts.MFAAdapter"
 MFA_TOTP_ISSUER = env_str("MFA_TOTP_ISSUER", "Social Work Forum")
 
 # Optional single sign-on with any OpenID Connect provider (e.g. Microsoft Entra ID).

@@ -1,8 +1,10 @@
 from allauth.account.decorators import secure_admin_login
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
 from forum_app import views
+from forum_app.notifications import views as notification_views
 
 # The admin signs in through allauth, so its rate limits and two-factor step apply.
 admin.autodiscover()
@@ -15,6 +17,16 @@ forum_patterns = [
     path("members/<int:pk>/approve/", views.membership_approve, name="membership_approve"),
     path("members/<int:pk>/decline/", views.membership_decline, name="membership_decline"),
     path("invitations/<int:pk>/revoke/", views.invitation_revoke, name="invitation_revoke"),
+    path(
+        "notifications/failed/",
+        notification_views.notifications_failed,
+        name="notifications_failed",
+    ),
+    path(
+        "notifications/<int:pk>/retry/",
+        notification_views.notification_retry,
+        name="notification_retry",
+    ),
     path("issues/", include("issues.urls")),
     path("meetings/", include("meetings.urls")),
 ]
@@ -27,9 +39,35 @@ urlpatterns = [
     path("invitations/<str:token>/", views.invitation, name="invitation"),
     path("f/<slug:slug>/", include(forum_patterns)),
     path("briefs/", include("escalations.urls")),
+    path(
+        "accounts/notifications/",
+        notification_views.notification_preferences,
+        name="notification_preferences",
+    ),
+    path(
+        "accounts/notifications/unsubscribe/<str:token>/",
+        notification_views.notification_unsubscribe,
+        name="notification_unsubscribe",
+    ),
+    path("dev/mailbox/", notification_views.dev_mailbox, name="dev_mailbox"),
+    path(
+        "dev/mailbox/<str:name>/<int:index>/",
+        notification_views.dev_mailbox_message,
+        name="dev_mailbox_message",
+    ),
+    path(
+        "dev/mailbox/<str:name>/<int:index>/html/",
+        notification_views.dev_mailbox_html,
+        name="dev_mailbox_html",
+    ),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]
+
+if settings.BENCH_FLOOR:  # The benchmark's floor page; never served otherwise.
+    from bench.floor import floor
+
+    urlpatterns.append(path("bench/floor/<slug:slug>/", floor))
 
 handler403 = "forum_app.errors.forbidden"
 handler404 = "forum_app.errors.not_found"

@@ -47,6 +47,62 @@ POLICY: dict[str, Rule] = {
     "membership_approve": Rule(CONVENOR_POST, method="post", args="pending_membership"),
     "membership_decline": Rule(CONVENOR_POST, method="post", args="pending_membership"),
     "invitation_revoke": Rule(CONVENOR_POST, method="post", args="open_invitation"),
+    # Issues: members and convenors of the forum only; convenors moderate.
+    "issues:list": Rule(FORUM_MEMBERS, args="forum"),
+    "issues:raise": Rule(FORUM_MEMBERS, args="forum"),
+    "issues:follow": Rule(FORUM_MEMBERS, args="forum"),
+    "issues:follow_update": Rule(FORUM_MEMBERS, method="post", args="forum", data={"body": "x"}),
+    "issues:detail": Rule(FORUM_MEMBERS, args="issue"),
+    "issues:edit": Rule(FORUM_MEMBERS, args="issue"),
+    "issues:support": Rule({"member": 302, "convenor": 302}, method="post", args="issue"),
+    "issues:comment": Rule(
+        {"member": 302, "convenor": 302}, method="post", args="issue", data={"body": "Me too."}
+    ),
+    "issues:manage": Rule(CONVENOR_ONLY, args="issue"),
+    "issues:set_status": Rule(
+        CONVENOR_POST, method="post", args="issue", data={"status": "on_agenda"}
+    ),
+    "issues:merge": Rule(CONVENOR_ONLY, method="post", args="issue"),
+    "issues:hide": Rule(CONVENOR_POST, method="post", args="issue", data={"reason": "Off topic"}),
+    "issues:comment_hide": Rule(CONVENOR_ONLY, args="comment"),
+    # Meetings: members follow, attend and vote; convenors run them. Leaders and stewards
+    # reach none of it.
+    "meetings:list": Rule(FORUM_MEMBERS, args="forum"),
+    "meetings:schedule": Rule(CONVENOR_ONLY, args="forum"),
+    "meetings:detail": Rule(FORUM_MEMBERS, args="meeting"),
+    "meetings:live": Rule(FORUM_MEMBERS, args="meeting"),
+    "meetings:calendar": Rule(FORUM_MEMBERS, args="scheduled_meeting"),
+    "meetings:edit": Rule(CONVENOR_ONLY, args="scheduled_meeting"),
+    "meetings:cancel": Rule(CONVENOR_POST, method="post", args="scheduled_meeting"),
+    "meetings:attend": Rule({"member": 302, "convenor": 302}, method="post", args="meeting"),
+    "meetings:phase": Rule(CONVENOR_POST, method="post", args="meeting"),
+    "meetings:close": Rule(CONVENOR_POST, method="post", args="meeting"),
+    "meetings:agenda_add": Rule(CONVENOR_POST, method="post", args="meeting"),
+    "meetings:agenda_order": Rule(CONVENOR_POST, method="post", args="meeting"),
+    "meetings:agenda_move": Rule(CONVENOR_POST, method="post", args="agenda_item"),
+    "meetings:agenda_remove": Rule(CONVENOR_POST, method="post", args="agenda_item"),
+    "meetings:group": Rule(CONVENOR_ONLY, args="meeting"),
+    "meetings:theme_create": Rule(CONVENOR_POST, method="post", args="meeting"),
+    "meetings:theme_change": Rule(CONVENOR_POST, method="post", args="meeting_theme"),
+    "meetings:issue_move": Rule(CONVENOR_POST, method="post", args="meeting"),
+    "meetings:suggest": Rule(CONVENOR_POST, method="post", args="meeting"),
+    "meetings:suggestion_answer": Rule(CONVENOR_POST, method="post", args="suggestion"),
+    "meetings:suggestion_batch": Rule(CONVENOR_POST, method="post", args="suggestion_batch"),
+    "meetings:vote": Rule(FORUM_MEMBERS, args="meeting"),
+    "meetings:decide": Rule(CONVENOR_ONLY, args="meeting"),
+    "meetings:decision_record": Rule(CONVENOR_ONLY, method="post", args="meeting_theme"),
+    "meetings:minutes": Rule(FORUM_MEMBERS, args="closed_meeting"),
+    "meetings:minutes_publish": Rule(CONVENOR_POST, method="post", args="closed_meeting"),
+    "meetings:minutes_pdf": Rule(FORUM_MEMBERS, args="closed_meeting"),
     # The leaders' side.
     "escalations:briefs_for_me": Rule({"leader": 200}),
+    # Emails: your own choices, one-click unsubscribe (no sign-in), failed deliveries.
+    "notification_preferences": Rule({p: 200 for p in SIGNED_IN}),
+    "notification_unsubscribe": Rule(everyone(200), args="unsubscribe_token"),
+    "notifications_failed": Rule(CONVENOR_ONLY, args="forum"),
+    "notification_retry": Rule(CONVENOR_POST, method="post", args="failed_notification"),
+    # The local mailbox exists only with DEBUG on (never in tests or production).
+    "dev_mailbox": Rule({}, anonymous=404),
+    "dev_mailbox_message": Rule({}, args="mail_file", anonymous=404),
+    "dev_mailbox_html": Rule({}, args="mail_file", anonymous=404),
 }

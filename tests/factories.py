@@ -1,8 +1,11 @@
 """factory_boy factories for the whole project. Each app adds its own below."""
 
+import datetime
+
 import factory
 from allauth.account.models import EmailAddress
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.utils import timezone
 
 from forum_app.models import Forum, Membership, Role, User
 
@@ -48,3 +51,77 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     role = Role.MEMBER
     status = Membership.Status.ACTIVE
+
+
+# Issues ------------------------------------------------------------------------------------
+
+
+class CategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "issues.Category"
+        django_get_or_create = ("forum", "name")
+
+    forum = factory.SubFactory(ForumFactory)
+    name = factory.Sequence(lambda n: f"Category {n}")
+
+
+class ServiceAreaFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "issues.ServiceArea"
+        django_get_or_create = ("forum", "name")
+
+    forum = factory.SubFactory(ForumFactory)
+    name = factory.Sequence(lambda n: f"Service area {n}")
+
+
+class IssueFactory(factory.django.DjangoModelFactory):
+    """A named issue raised today; pass ``is_anonymous=True, author=None`` for an anonymous one."""
+
+    class Meta:
+        model = "issues.Issue"
+
+    forum = factory.SubFactory(ForumFactory)
+    title = factory.Sequence(lambda n: f"Issue number {n}")
+    body = "Visits are slipping because there is no time to write up."
+    impact = "Children wait longer; staff work late."
+    proposed_solution = "Cap caseloads at 22."
+    category = factory.SubFactory(CategoryFactory, forum=factory.SelfAttribute("..forum"))
+    service_area = factory.SubFactory(ServiceAreaFactory, forum=factory.SelfAttribute("..forum"))
+    raised_on = factory.LazyFunction(datetime.date.today)
+    author = factory.SubFactory(UserFactory)
+
+
+class CommentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "issues.Comment"
+
+    issue = factory.SubFactory(IssueFactory)
+    author = factory.SubFactory(UserFactory)
+    body = "Same in our team."
+    posted_on = factory.LazyFunction(datetime.date.today)
+
+
+# Meetings ----------------------------------------------------------------------------------
+
+
+class MeetingFactory(factory.django.DjangoModelFactory):
+    """A meeting a week from now, one hour long, still to start."""
+
+    class Meta:
+        model = "meetings.Meeting"
+
+    forum = factory.SubFactory(ForumFactory)
+    title = factory.Sequence(lambda n: f"Forum meeting {n}")
+    starts_at = factory.LazyFunction(
+        lambda: (timezone.now() + datetime.timedelta(days=8)).replace(microsecond=0)
+    )
+    ends_at = factory.LazyAttribute(lambda m: m.starts_at + datetime.timedelta(hours=1))
+    place = "Room 2, Civic Centre"
+
+
+class ThemeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "meetings.Theme"
+
+    forum = factory.SubFactory(ForumFactory)
+    name = factory.Sequence(lambda n: f"Theme {n}")

@@ -3,10 +3,13 @@
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from forum_app.models import Notification
+from forum_app.notifications.emails import unsubscribe_token
 from forum_app.services import invitation_create, membership_request
 from tests.access_policy import PERSONAS, POLICY
 from tests.conftest import client_for
-from tests.factories import UserFactory
+from tests.meetings.world import meeting_world
+from tests.factories import CommentFactory, IssueFactory, UserFactory
 
 PROJECT_APPS = ("forum_app", "issues", "meetings", "escalations", "summaries")
 
@@ -43,6 +46,16 @@ def world(forum, member, convenor, steward, leader, outsider):
     issued = invitation_create(
         forum=forum, actor=convenor, email="new@council.example", role="member"
     )
+    failed_notification = Notification.objects.create(
+        kind="membership_requested",
+        email="gone@council.example",
+        forum=forum,
+        dedupe_key="role-matrix-failed",
+        status=Notification.Status.FAILED,
+        last_error="550 No such user",
+    )
+    issue = IssueFactory(forum=forum, author=member)
+    comment = CommentFactory(issue=issue, author=convenor)
     people = {
         "anonymous": None,
         "member": member,
@@ -57,7 +70,13 @@ def world(forum, member, convenor, steward, leader, outsider):
         "pending_membership": [forum.slug, pending.pk],
         "open_invitation": [forum.slug, issued.invitation.pk],
         "invitation_token": [issued.token],
+        "unsubscribe_token": [unsubscribe_token(member.pk, "membership_requested")],
+        "failed_notification": [forum.slug, failed_notification.pk],
+        "mail_file": ["20250101-000000-1.log", 0],
+        "issue": [forum.slug, issue.pk],
+        "comment": [forum.slug, comment.pk],
     }
+    args |= meeting_world(forum, convenor, member)
     return {"people": people, "args": args}
 
 

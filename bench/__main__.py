@@ -1,0 +1,182 @@
+"""``make bench``: seed a large forum into PostgreSQL, serve it with gunicorn under production
+settings, and measure pages against a floor page, plus the other figures in ``bench/others.py``.
+
+Writes bench/results.json and prints a summary table. Loopback only; every run is bounded.
+Settings: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/swf_bench),
+BENCH_REDIS_URL (default redis://127.0.0.1:6379/9), BENCH_SECONDS (per run, default 8).
+"""
+
+import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results.json"
+DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/swf_bench")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
+SECONDS = float(os.environ.get("BENCH_SECONDS", "8"))
+LARGE, SMALL = 10_000, 100
+
+
+def production_env() -> dict[str, str]:
+    return {
+        "DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(64),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SECURE_SSL_REDIRECT": "0",
+        "SITE_URL": "http://127.0.0.1",
+        "DATABASE_URL": DATABASE_URL,
+        "REDIS_URL": REDIS_URL,
+        "EMAIL_URL": "memory://",
+        "BENCH_FLOOR": "1",
+        "LOG_LEVEL": "WARNING",
+        "DJANGO_SETTINGS_MODULE": "forum_app.settings",
+    }
+
+
+def recreate_database() -> None:
+    import psycopg
+
+    parsed = urlparse(DATABASE_URL)
+    name = parsed.path.lstrip("/")
+    admin = parsed._replace(path="/postgres").geturl()
+    try:
+        with psycopg.connect(admin, autocommit=True, connect_timeout=3) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.OperationalError as error:
+        raise SystemExit(f"The benchmark needs PostgreSQL ({admin}): {error}") from None
+
+
+def check_redis() -> None:
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+    except redis.RedisError as error:
+        raise SystemExit(f"The benchmark needs Redis ({REDIS_URL}): {error}") from None
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_gunicorn(port: int) -> subprocess.Popen:
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    command = [str(gunicorn), "forum_app.wsgi", "--bind", f"127.0.0.1:{port}"]
+    command += ["--worker-class", "gthread", "--workers", "2", "--threads", "8"]
+    command += ["--log-level", "warning"]
+    server = subprocess.Popen(command, cwd=ROOT, env=os.environ.copy())
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)  # noqa: S310
+            return server
+        except OSError:
+            time.sleep(0.3)
+    server.kill()
+    raise SystemExit("gunicorn did not start within 30 s.")
+
+
+def worker_peak_rss_mb(master_pid: int) -> float:
+    """The largest peak resident memory (VmHWM) among a master's child processes, in MB."""
+    peaks = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            text = status.read_text()
+        except OSError:
+            continue
+        fields = dict(line.split(":", 1) for line in text.splitlines() if ":" in line)
+        if fields.get("PPid", "").strip() == str(master_pid) and "VmHWM" in fields:
+            peaks.append(int(fields["VmHWM"].split()[0]) / 1024)
+    return round(max(peaks), 1) if peaks else 0.0
+
+
+def print_table(results: dict) -> None:
+    print()
+    print(f"{'page':<24}{'p50 ms':>9}{'p95 ms':>9}{'rps':>9}{'p95/floor':>11}{'rps/floor':>11}")
+    for name, row in results["pages"].items():
+        print(
+            f"{name:<24}{row['p50_ms']:>9.1f}{row['p95_ms']:>9.1f}{row['rps']:>9.1f}"
+            f"{row['p95_ratio_to_floor']:>11.2f}{row['rps_ratio_to_floor']:>11.2f}"
+        )
+    print()
+    print(f"{'queries per page':<24}{SMALL:>9}{LARGE:>9}")
+    for name, row in results["queries_per_page"].items():
+        print(f"{name:<24}{row[str(SMALL)]:>9}{row[str(LARGE)]:>9}")
+    print()
+    for name, figures in results["other"].items():
+        print(f"{name}: {json.dumps(figures)}")
+
+
+def main() -> None:
+    started = time.monotonic()
+    os.environ.update(production_env())
+    check_redis()
+    recreate_database()
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from bench import load, others, pages
+    from bench.seed import seed_forum
+
+    call_command("migrate", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    print("Seeding the large forum…", flush=True)
+    large = seed_forum(slug="large", issues=LARGE, members=1000)
+    small = seed_forum(slug="small", issues=SMALL, members=50, seed=11)
+    others.seed_extra(large)
+    others.seed_extra(small)
+    print(f"Seeded in {time.monotonic() - started:.0f} s.", flush=True)
+
+    results: dict = {"pages": {}, "queries_per_page": {}, "other": {}}
+    targets = {size: pages.targets(world) for size, world in ((LARGE, large), (SMALL, small))}
+    results["queries_per_page"] = pages.count_queries(targets, sizes=(SMALL, LARGE))
+
+    port = free_port()
+    server = start_gunicorn(port)
+    try:
+        floor = None
+        for target in targets[LARGE]:
+            print(f"Measuring {target.name}…", flush=True)
+            request = load.Request(target.path, target.headers, target.expect)
+            load.run(port, request, clients=2, seconds=2)  # warm-up
+            latency = load.run(port, request, clients=2, seconds=SECONDS)
+            throughput = load.run(port, request, clients=16, seconds=SECONDS)
+            if latency.errors or throughput.errors:
+                raise SystemExit(f"{target.name}: {latency.errors + throughput.errors} errors")
+            floor = floor or (latency, throughput)
+            results["pages"][target.name] = {
+                "p50_ms": latency.p50_ms,
+                "p95_ms": latency.p95_ms,
+                "rps": round(throughput.rps, 1),
+                "p95_ratio_to_floor": round(latency.p95_ms / floor[0].p95_ms, 2),
+                "rps_ratio_to_floor": round(throughput.rps / floor[1].rps, 2),
+                "requests": latency.requests + throughput.requests,
+            }
+        results["other"]["web_worker_memory"] = {"peak_rss_mb": worker_peak_rss_mb(server.pid)}
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+    results["other"].update(others.measure(large))
+    results["other"]["bench_total_seconds"] = round(time.monotonic() - started, 1)
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    print_table(results)
+    print(f"\nWrote {RESULTS.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,70 @@
+"""Figures other than page timings: background fan-out, similarity, ballots, PDFs, exports."""
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def seed_extra(world: dict) -> None:
+    """Seed what later stages of the cycle add to a forum (meetings, briefs, pulse)."""
+
+
+def notifications_fanout() -> dict:
+    env = {**os.environ, "DEBUG": "1"}
+    env["DATABASE_URL"] = env.get("BENCH_NOTIFY_DATABASE_URL", env["DATABASE_URL"] + "_notify")
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.notifications_fanout"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    if result.returncode != 0:
+        return {"error": result.stderr.strip().splitlines()[-1:]}
+    return json.loads(result.stdout[result.stdout.index("{") :])
+
+
+def suggest_groups(world: dict) -> dict:
+    """Suggestions for 500 ungrouped issues against 300 labelled themes (~3,000 issues)."""
+    from issues.models import Issue
+    from issues.similarity import Doc, get_engine
+
+    rows = list(
+        Issue.objects.filter(forum=world["forum"])
+        .order_by("pk")
+        .values_list("pk", "title", "body", "category__name")[:3500]
+    )
+    labelled = [
+        Doc(key=pk, text=f"{title}\n{body}", category=cat, label=f"theme-{i % 300}")
+        for i, (pk, title, body, cat) in enumerate(rows[:3000])
+    ]
+    ungrouped = [
+        Doc(key=pk, text=f"{title}\n{body}", category=cat) for pk, title, body, cat in rows[3000:]
+    ]
+    engine = get_engine("tfidf")
+    started = time.perf_counter()
+    engine.fit(labelled + ungrouped)
+    fitted = time.perf_counter()
+    engine.suggest(ungrouped)
+    done = time.perf_counter()
+    return {
+        "ungrouped": len(ungrouped),
+        "themes": 300,
+        "fit_seconds": round(fitted - started, 3),
+        "suggest_seconds": round(done - fitted, 3),
+        "target_seconds": 2,
+    }
+
+
+def measure(world: dict) -> dict:
+    print("Measuring background fan-out and similarity…", flush=True)
+    return {
+        "notifications_fanout_2000": notifications_fanout(),
+        "suggest_groups_500": suggest_groups(world),
+    }

@@ -1,0 +1,68 @@
+"""The pages the benchmark measures, and their query counts at two sizes of forum."""
+
+from dataclasses import dataclass
+from importlib import import_module
+
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from issues.models import Category
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    path: str
+    headers: dict[str, str]
+    expect: int = 200
+
+
+def session_cookie(user) -> str:
+    """A signed-in session for ``user``, as the Cookie header a browser would send."""
+    store = import_module(settings.SESSION_ENGINE).SessionStore()
+    store[SESSION_KEY] = str(user.pk)
+    store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    store.create()
+    return f"{settings.SESSION_COOKIE_NAME}={store.session_key}"
+
+
+def targets(world: dict) -> list[Target]:
+    """The measured pages for one seeded forum; the floor comes first."""
+    slug = world["forum"].slug
+    member = {"Cookie": session_cookie(world["members"][0])}
+    leader = {"Cookie": session_cookie(world["leaders"][0])}
+    category = Category.objects.filter(forum=world["forum"]).order_by("pk").first()
+    issue = world["issue_ids"][len(world["issue_ids"]) // 2]
+    base = f"/f/{slug}"
+    return [
+        Target("floor", f"/bench/floor/{slug}/", {}),
+        Target("forum_home", f"{base}/", member),
+        Target(
+            "issue_list_filtered", f"{base}/issues/?category={category.pk}&sort=supported", member
+        ),
+        Target("issue_search", f"{base}/issues/?q=caseload+allocation", member),
+        Target("issue_detail", f"{base}/issues/{issue}/", member),
+        Target("leader_briefs", "/briefs/", leader),
+        *world.get("extra_targets", []),
+    ]
+
+
+def count_queries(targets_by_size: dict[int, list[Target]], sizes: tuple[int, int]) -> dict:
+    """Queries each page runs, in-process, for the small and the large forum."""
+    counts: dict[str, dict[str, int]] = {}
+    for size in sizes:
+        for target in targets_by_size[size]:
+            client = Client(HTTP_HOST="127.0.0.1")
+            headers = {"HTTP_COOKIE": target.headers["Cookie"]} if target.headers else {}
+            extra = {k: v for k, v in target.headers.items() if k != "Cookie"}
+            headers.update({f"HTTP_{k.upper().replace('-', '_')}": v for k, v in extra.items()})
+            with CaptureQueriesContext(connection) as queries:
+                response = client.get(target.path, **headers)
+            if response.status_code != target.expect:
+                raise SystemExit(f"{target.name} answered {response.status_code} at {size} issues")
+            counts.setdefault(target.name, {})[str(size)] = len(queries.captured_queries)
+    return counts
