@@ -11,6 +11,7 @@ FORUM_NAV = [
     ("meetings:list", _("Meetings"), {Role.MEMBER, Role.CONVENOR}),
     ("escalations:forum_briefs", _("Briefs"), {Role.MEMBER, Role.CONVENOR}),
     ("forum_members", _("Members"), {Role.CONVENOR}),
+    ("notifications_failed", _("Undelivered emails"), {Role.CONVENOR}),
 ]
 
 
@@ -19,6 +20,7 @@ def navigation(request: HttpRequest) -> dict:
     membership = getattr(request, "membership", None)
     links = []
     if membership is not None:
+        home = reverse("forum_home", args=[membership.forum.slug])
         for name, label, roles in FORUM_NAV:
             if membership.role not in roles:
                 continue
@@ -26,5 +28,7 @@ def navigation(request: HttpRequest) -> dict:
                 url = reverse(name, args=[membership.forum.slug])
             except NoReverseMatch:
                 continue
-            links.append({"url": url, "label": label, "current": request.path == url})
+            # A section is current on its own pages too (an issue is under Issues).
+            current = request.path == url or (url != home and request.path.startswith(url))
+            links.append({"url": url, "label": label, "current": current})
     return {"nav_links": links, "current_forum": getattr(request, "forum", None)}
