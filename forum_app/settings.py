@@ -282,6 +282,9 @@ LOGGING = {
         # Request logs name paths and users; the forum keeps them out of its logs.
         "django.request": {"level": "ERROR"},
         "django.server": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+        "celery.app.trace": {"level": "WARNING"},
     },
 }
 

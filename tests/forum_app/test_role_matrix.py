@@ -8,8 +8,8 @@ from forum_app.notifications.emails import unsubscribe_token
 from forum_app.services import invitation_create, membership_request
 from tests.access_policy import PERSONAS, POLICY
 from tests.conftest import client_for
-from tests.meetings.world import meeting_world
 from tests.factories import CommentFactory, IssueFactory, UserFactory
+from tests.meetings.world import meeting_world
 
 PROJECT_APPS = ("forum_app", "issues", "meetings", "escalations", "summaries")
 

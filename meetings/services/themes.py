@@ -1,0 +1,147 @@
+"""Grouping issues into themes during a meeting: create, rename, merge, split, move."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from forum_app.models import User
+from issues.models import Issue, Status
+from issues.services import issue_set_status
+from meetings.models import Meeting, MeetingTheme, Phase, Theme, ThemeIssue
+from meetings.permissions import require_convenor
+from meetings.services.running import bump
+
+GROUPING_PHASES = (Phase.SCHEDULED, Phase.REVIEW, Phase.GROUP)
+
+
+def check_grouping(meeting: Meeting, actor: User) -> None:
+    require_convenor(meeting.forum, actor)
+    if meeting.phase not in GROUPING_PHASES:
+        raise ValidationError(_("Themes can change only before voting starts."))
+
+
+def _clean_name(name: str) -> str:
+    name = " ".join(name.split())
+    if not name:
+        raise ValidationError({"name": _("Give the theme a name.")})
+    if len(name) > 120:
+        raise ValidationError({"name": _("Keep the name under 120 characters.")})
+    return name
+
+
+def _check_theme(meeting: Meeting, theme: Theme) -> None:
+    if theme.forum_id != meeting.forum_id or theme.merged_into_id is not None:
+        raise ValidationError({"theme": _("Choose one of this forum's themes.")})
+
+
+def groupable_issues(meeting: Meeting):
+    """Issues a convenor may put into a theme: open, visible, in this forum."""
+    return Issue.objects.in_forum(meeting.forum).open().filter(hidden=False)
+
+
+def place_issue(meeting: Meeting, issue: Issue, theme: Theme | None, actor: User | None) -> None:
+    """Put ``issue`` into ``theme`` (or take it out of any theme when None)."""
+    if theme is None:
+        ThemeIssue.objects.filter(issue=issue).delete()
+        if issue.status == Status.IN_THEME:
+            issue_set_status(issue=issue, status=Status.ON_AGENDA, actor=actor)
+        return
+    ThemeIssue.objects.update_or_create(issue=issue, defaults={"theme": theme, "added_in": meeting})
+    MeetingTheme.objects.get_or_create(meeting=meeting, theme=theme)
+    if issue.status in (Status.NEW, Status.ON_AGENDA):
+        issue_set_status(issue=issue, status=Status.IN_THEME, actor=actor)
+
+
+@transaction.atomic
+def theme_create(
+    *, meeting: Meeting, actor: User, name: str, named_by_person: bool = True
+) -> Theme:
+    """Start a new theme in this meeting."""
+    check_grouping(meeting, actor)
+    theme = Theme.objects.create(
+        forum=meeting.forum, name=_clean_name(name), named_by_person=named_by_person
+    )
+    MeetingTheme.objects.create(meeting=meeting, theme=theme)
+    bump(meeting)
+    return theme
+
+
+@transaction.atomic
+def theme_rename(*, meeting: Meeting, actor: User, theme: Theme, name: str) -> Theme:
+    """Rename a theme. A name a person gives is never changed by suggestions."""
+    check_grouping(meeting, actor)
+    _check_theme(meeting, theme)
+    theme.name = _clean_name(name)
+    theme.named_by_person = True
+    theme.save(update_fields=["name", "named_by_person"])
+    bump(meeting)
+    return theme
+
+
+@transaction.atomic
+def theme_add_to_meeting(*, meeting: Meeting, actor: User, theme: Theme) -> None:
+    """Bring a theme from an earlier meeting onto this meeting's list and ballot."""
+    check_grouping(meeting, actor)
+    _check_theme(meeting, theme)
+    MeetingTheme.objects.get_or_create(meeting=meeting, theme=theme)
+    bump(meeting)
+
+
+@transaction.atomic
+def theme_remove_from_meeting(*, meeting: Meeting, actor: User, theme: Theme) -> None:
+    """Take a theme off this meeting's list and ballot; its issues stay in it."""
+    check_grouping(meeting, actor)
+    MeetingTheme.objects.filter(meeting=meeting, theme=theme).delete()
+    bump(meeting)
+
+
+@transaction.atomic
+def theme_merge(*, meeting: Meeting, actor: User, source: Theme, target: Theme) -> Theme:
+    """Merge ``source`` into ``target``: its issues move across and it is kept as a trace.
+
+    Past tallies and decisions keep pointing at ``source``, so earlier minutes stay true.
+    """
+    check_grouping(meeting, actor)
+    _check_theme(meeting, source)
+    _check_theme(meeting, target)
+    if source.pk == target.pk:
+        raise ValidationError({"target": _("Choose a different theme to merge into.")})
+    ThemeIssue.objects.filter(theme=source).update(theme=target)
+    source.merged_into = target
+    source.save(update_fields=["merged_into"])
+    MeetingTheme.objects.filter(meeting=meeting, theme=source).delete()
+    MeetingTheme.objects.get_or_create(meeting=meeting, theme=target)
+    bump(meeting)
+    return target
+
+
+@transaction.atomic
+def theme_split(
+    *, meeting: Meeting, actor: User, theme: Theme, name: str, issues: list[Issue]
+) -> Theme:
+    """Move some of a theme's issues into a new theme called ``name``."""
+    check_grouping(meeting, actor)
+    _check_theme(meeting, theme)
+    chosen = [i for i in issues if ThemeIssue.objects.filter(theme=theme, issue=i).exists()]
+    if not chosen:
+        raise ValidationError({"issues": _("Choose at least one issue of this theme to move.")})
+    if len(chosen) == theme.theme_issues.count():
+        raise ValidationError(
+            {"issues": _("Leave at least one issue behind, or rename the theme instead.")}
+        )
+    new = theme_create(meeting=meeting, actor=actor, name=name)
+    ThemeIssue.objects.filter(theme=theme, issue__in=chosen).update(theme=new, added_in=meeting)
+    bump(meeting)
+    return new
+
+
+@transaction.atomic
+def issue_move(*, meeting: Meeting, actor: User, issue: Issue, theme: Theme | None) -> None:
+    """Move an issue into a theme (or out of every theme). The issue shows "in a theme"."""
+    check_grouping(meeting, actor)
+    if not groupable_issues(meeting).filter(pk=issue.pk).exists():
+        raise ValidationError({"issue": _("Only open issues of this forum can be grouped.")})
+    if theme is not None:
+        _check_theme(meeting, theme)
+    place_issue(meeting, issue, theme, actor)
+    bump(meeting)

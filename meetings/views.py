@@ -1,0 +1,695 @@
+"""Meeting pages. The convenor drives; members follow the live page and vote on their phones."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import condition, require_GET, require_POST
+
+from forum_app.permissions import CONVENORS, MEMBERS, forum_role_required
+from issues.models import Issue
+from meetings import services
+from meetings.calendar import meeting_ics
+from meetings.forms import (
+    AgendaItemForm,
+    DecisionForm,
+    MeetingForm,
+    MergeForm,
+    MinutesForm,
+    MoveForm,
+    SplitForm,
+    ThemeNameForm,
+    VoteForm,
+    add_service_errors,
+)
+from meetings.models import (
+    CARRIED_OVER,
+    PHASE_ORDER,
+    AgendaItem,
+    Meeting,
+    Minutes,
+    Phase,
+    SuggestionBatch,
+    SuggestionItem,
+    Theme,
+    ThemeIssue,
+    ThemeStatus,
+)
+from meetings.pdf import minutes_pdf
+from meetings.permissions import can_run, get_meeting_for
+from meetings.services.decisions import minutes_context
+from meetings.services.schedule import default_start
+from meetings.services.themes import GROUPING_PHASES, groupable_issues
+
+PER_PAGE = 10
+
+
+def _done(request: HttpRequest, url: str, message: str | None) -> HttpResponse:
+    if message:
+        messages.success(request, message)
+    return redirect(url)
+
+
+def _refused(request: HttpRequest, url: str, error: ValidationError) -> HttpResponse:
+    for text in error.messages:
+        messages.error(request, text)
+    return redirect(url)
+
+
+@forum_role_required(MEMBERS)
+def meeting_list(request: HttpRequest) -> HttpResponse:
+    forum = request.forum
+    meetings = Meeting.objects.in_forum(forum).select_related("forum")
+    upcoming = list(meetings.upcoming()[:20])
+    past = Paginator(meetings.past().with_attendance(), PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "forum": forum,
+        "upcoming": upcoming,
+        "past": past,
+        "can_run": can_run(request.membership),
+    }
+    return render(request, "meetings/list.html", context)
+
+
+@forum_role_required(CONVENORS)
+def meeting_schedule(request: HttpRequest) -> HttpResponse:
+    forum = request.forum
+    start = default_start(forum)
+    form = MeetingForm(
+        request.POST or None,
+        forum=forum,
+        initial={
+            "title": _("Forum meeting, %(month)s") % {"month": start.strftime("%B %Y")},
+            "date": start.date(),
+            "start": start.time(),
+            "end": (start.replace(hour=min(start.hour + 1, 23))).time(),
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            meeting = services.meeting_schedule(
+                forum=forum, actor=request.user, data=form.data_for_service()
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            return _done(
+                request,
+                meeting.get_absolute_url(),
+                _("Meeting arranged. Members have been sent an invitation."),
+            )
+    return render(request, "meetings/schedule.html", {"forum": forum, "form": form})
+
+
+@forum_role_required(CONVENORS)
+def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = get_meeting_for(request, pk)
+    if meeting.phase != Phase.SCHEDULED:
+        return _refused(
+            request,
+            meeting.get_absolute_url(),
+            ValidationError(_("Only a meeting that has not started can be changed.")),
+        )
+    initial = MeetingForm.initial_for(meeting, meeting.starts_at, meeting.ends_at)
+    form = MeetingForm(request.POST or None, forum=request.forum, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.meeting_reschedule(
+                meeting=meeting, actor=request.user, data=form.data_for_service()
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            return _done(request, meeting.get_absolute_url(), _("Meeting updated."))
+    context = {"forum": request.forum, "form": form, "meeting": meeting}
+    return render(request, "meetings/schedule.html", context)
+
+
+@require_POST
+@forum_role_required(CONVENORS)
+def meeting_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = get_meeting_for(request, pk)
+    try:
+        services.meeting_cancel(meeting=meeting, actor=request.user)
+    except ValidationError as error:
+        return _refused(request, meeting.get_absolute_url(), error)
+    return _done(request, meeting.get_absolute_url(), _("Meeting cancelled. Members were told."))
+
+
+@require_GET
+@forum_role_required(MEMBERS)
+def meeting_calendar(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = get_meeting_for(request, pk)
+    response = HttpResponse(meeting_ics(meeting), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="meeting-{meeting.pk}.ics"'
+    return response
+
+
+def _agenda(meeting: Meeting) -> dict:
+    carried = (
+        Theme.objects.in_forum(meeting.forum)
+        .current()
+        .filter(status__in=[ThemeStatus.MONITORING, ThemeStatus.PARKED, ThemeStatus.ESCALATED])
+        .annotate(issue_count=Count("theme_issues"))
+        .order_by("status", "name")
+    )
+    return {
+        "new_issues": list(services.new_issues_for(meeting).select_related("category")[:50]),
+        "carried": list(carried),
+        "items": list(meeting.agenda_items.all()),
+    }
+
+
+def _live_context(request: HttpRequest, meeting: Meeting) -> dict:
+    context = {
+        "forum": request.forum,
+        "meeting": meeting,
+        "can_run": can_run(request.membership),
+        "attendance": meeting.attendances.count(),
+        "phases": [(phase.value, phase.label) for phase in PHASE_ORDER],
+    }
+    phase = meeting.phase
+    if phase in (Phase.SCHEDULED, Phase.REVIEW):
+        context |= _agenda(meeting)
+    if phase == Phase.GROUP:
+        context["themes"] = _meeting_themes(meeting)
+    if phase == Phase.VOTE:
+        context["ballots"] = meeting.receipts.count()
+        context["voted"] = services.voted(meeting, request.user)
+    if phase in (Phase.DECIDE, Phase.CLOSED):
+        context["results"] = services.results(meeting)
+        context["decisions"] = {d.theme_id: d for d in meeting.decisions.all()}
+    if phase == Phase.CLOSED:
+        context["minutes"] = Minutes.objects.filter(meeting=meeting).first()
+    return context
+
+
+def _meeting_themes(meeting: Meeting) -> list[Theme]:
+    issues = Prefetch(
+        "theme_issues", queryset=ThemeIssue.objects.select_related("issue").order_by("issue__title")
+    )
+    return list(
+        Theme.objects.filter(meeting_themes__meeting=meeting)
+        .prefetch_related(issues)
+        .order_by("name", "pk")
+    )
+
+
+def live_etag(request: HttpRequest, pk: int) -> str | None:
+    """One cheap query: the live part changes only when the state version or phase does."""
+    state = (
+        Meeting.objects.filter(pk=pk, forum=request.forum)
+        .values_list("state_version", "phase")
+        .first()
+    )
+    if state is None:
+        return None
+    return f"m{pk}-v{state[0]}-{state[1]}-{request.membership.role}"
+
+
+@forum_role_required(MEMBERS)
+def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = get_meeting_for(request, pk)
+    if services.meeting_attend(meeting=meeting, user=request.user):
+        meeting.refresh_from_db(fields=["state_version"])
+    context = _live_context(request, meeting)
+    context["etag"] = live_etag(request, meeting.pk)
+    context["agenda_form"] = AgendaItemForm()
+    return render(request, "meetings/detail.html", context)
+
+
+@never_cache
+@require_GET
+@forum_role_required(MEMBERS)
+@condition(etag_func=live_etag)
+def meeting_live(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = get_meeting_for(request, pk)
+    context = _live_context(request, meeting) | {"etag": live_etag(request, pk)}
+    return render(request, "meetings/detail.html#live", context)
+
+
+@require_POST
+@forum_role_required(MEMBERS)
+def meeting_attend(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = get_meeting_for(request, pk)
+    services.meeting_attend(meeting=meeting, user=request.user)
+    return redirect(meeting.get_absolute_url())
+
+
+PHASE_MESSAGES = {
+    Phase.REVIEW: _("The meeting has started: reviewing the agenda."),
+    Phase.GROUP: _("Now grouping issues into themes."),
+    Phase.VOTE: _("Voting is open."),
+    Phase.DECIDE: _("Voting is closed. The results are shown."),
+}
+
+
+@require_POST
+@forum_role_required(CONVENORS)
+def meeting_phase(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = get_meeting_for(request, pk)
+    expected = request.POST.get("expected", "")
+    step = services.meeting_step_back if request.POST.get("step") == "back" else None
+    try:
+        if step:
+            meeting = step(meeting=meeting, actor=request.user, expected=expected)
+        else:
+            meeting = services.meeting_advance(
+                meeting=meeting, actor=request.user, expected=expected
+            )
+    except ValidationError as error:
+        return _refused(request, meeting.get_absolute_url(), error)
+    url = meeting.get_absolute_url()
+    if meeting.phase == Phase.GROUP and not step:
+        url = reverse("meetings:group", args=[request.forum.slug, meeting.pk])
+    return _done(request, url, str(PHASE_MESSAGES.get(meeting.phase, "")))
+
+
+@require_POST
+@forum_role_required(CONVENORS)
+def meeting_close(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = get_meeting_for(request, pk)
+    try:
+        services.meeting_close(meeting=meeting, actor=request.user)
+    except ValidationError as error:
+        return _refused(request, meeting.get_absolute_url(), error)
+    url = reverse("meetings:minutes", args=[request.forum.slug, meeting.pk])
+    return _done(request, url, _("Meeting closed. Check the draft minutes, then publish them."))
+
+
+# Agenda
+
+
+@require_POST
+@forum_role_required(CONVENORS)
+def agenda_add(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = get_meeting_for(request, pk)
+    url = meeting.get_absolute_url() + "#agenda"
+    form = AgendaItemForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, url, ValidationError(_("Say what the item is.")))
+    try:
+        services.agenda_item_add(
+            meeting=meeting, actor=request.user, title=form.cleaned_data["title"]
+        )
+    except ValidationError as error:
+        return _refused(request, url, error)
+    return _done(request, url, _("Item added to the agenda."))
+
+
+def _agenda_item(request: HttpRequest, pk: int, item_pk: int) -> AgendaItem:
+    return get_object_or_404(
+        AgendaItem.objects.select_related("meeting__forum"),
+        pk=item_pk,
+        meeting_id=pk,
+        meeting__forum=request.forum,
+    )
+
+
+@require_POST
+@forum_role_required(CONVENORS)
+def agenda_move(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
+    item = _agenda_item(request, pk, item_pk)
+    url = item.meeting.get_absolute_url() + f"#agenda-item-{item.pk}"
+    direction = "up" if request.POST.get("direction") == "up" else "down"
+    try:
+        services.agenda_item_move(item=item, actor=request.user, direction=direction)
+    except ValidationError as error:
+        return _refused(request, url, error)
+    moved = _("“%(item)s” moved up.") if direction == "up" else _("“%(item)s” moved down.")
+    return _done(request, url, moved % {"item": item.title})
+
+
+@require_POST
+@forum_role_required(CONVENORS)
+def agenda_remove(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
+    item = _agenda_item(request, pk, item_pk)
+    url = item.meeting.get_absolute_url() + "#agenda"
+    try:
+        services.agenda_item_remove(item=item, actor=request.user)
+    except ValidationError as error:
+        return _refused(request, url, error)
+    return _done(request, url, _("“%(item)s” taken off the agenda.") % {"item": item.title})
+
+
+@require_POST
+@forum_role_required(CONVENORS)
+def agenda_order(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = get_meeting_for(request, pk)
+    order = [int(v) for v in request.POST.getlist("item") if v.isdigit()]
+    try:
+        services.agenda_reorder(meeting=meeting, actor=request.user, order=order)
+    except ValidationError as error:
+        return _refused(request, meeting.get_absolute_url() + "#agenda", error)
+    return _done(request, meeting.get_absolute_url() + "#agenda", _("Agenda reordered."))
+
+
+# Grouping
+
+
+def _group_url(request: HttpRequest, meeting: Meeting, fragment: str = "") -> str:
+    """The grouping board; ``fragment`` names the element that gets focus after the change."""
+    url = reverse("meetings:group", args=[request.forum.slug, meeting.pk])
+    if fragment:
+        target = fragment.lstrip("#")
+        url += f"?focus={target}#{target}"
+    return url
+
+
+def _forum_theme(request: HttpRequest, theme_pk: int) -> Theme:
+    return get_object_or_404(Theme.objects.current(), pk=theme_pk, forum=request.forum)
+
+
+@forum_role_required(CONVENORS)
+def group_board(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = get_meeting_for(request, pk)
+    themes = _meeting_themes(meeting)
+    in_meeting = {t.pk for t in themes}
+    choices = Theme.objects.in_forum(request.forum).current().order_by("name")
+    ungrouped = list(
+        groupable_issues(meeting).filter(theme_link=None).select_related("category")[:200]
+    )
+    others = [
+        t
+        for t in choices.filter(status__in=[*CARRIED_OVER, ThemeStatus.ESCALATED])
+        if t.pk not in in_meeting
+    ]
+    batch = (
+        SuggestionBatch.objects.filter(meeting=meeting, undone_at=None)
+        .prefetch_related(
+            Prefetch(
+                "items",
+                queryset=SuggestionItem.objects.select_related("issue", "theme").order_by("pk"),
+            )
+        )
+        .first()
+    )
+    context = {
+        "forum": request.forum,
+        "meeting": meeting,
+        "themes": themes,
+        "ungrouped": ungrouped,
+        "other_themes": others,
+        "choices": list(choices),
+        "batch": batch,
+        "editable": meeting.phase in GROUPING_PHASES,
+        "theme_form": ThemeNameForm(),
+    }
+    return render(request, "meetings/group.html", context)
+
+
+@require_POST
+@forum_role_required(CONVENORS)
+def theme_create(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = get_meeting_for(request, pk)
+    try:
+        theme = services.theme_create(
+            meeting=meeting, actor=request.user, name=request.POST.get("name", "")
+        )
+    except ValidationError as error:
+        return _refused(request, _group_url(request, meeting, "#new-theme"), error)
+    message = _("Theme “%(name)s” created.") % {"name": theme.name}
+    return _done(request, _group_url(request, meeting, f"#theme-{theme.pk}"), message)
+
+
+@require_POST
+@forum_role_required(CONVENORS)
+def theme_change(request: HttpRequest, pk: int, theme_pk: int) -> HttpResponse:
+    """Rename, merge, split, or bring a theme onto (or off) this meeting's ballot."""
+    meeting = get_meeting_for(request, pk)
+    theme = _forum_theme(request, theme_pk)
+    action = request.POST.get("action", "")
+    url = _group_url(request, meeting, f"#theme-{theme.pk}")
+    try:
+        if action == "rename":
+            services.theme_rename(
+                meeting=meeting, actor=request.user, theme=theme, name=request.POST.get("name", "")
+            )
+            message = _("Theme renamed.")
+        elif action == "merge":
+            form = MergeForm(request.POST, themes=Theme.objects.in_forum(request.forum).current())
+            if not form.is_valid():
+                raise ValidationError(_("Choose the theme to merge into."))
+            target = services.theme_merge(
+                meeting=meeting,
+                actor=request.user,
+                source=theme,
+                target=form.cleaned_data["target"],
+            )
+            url = _group_url(request, meeting, f"#theme-{target.pk}")
+            message = _("Merged into “%(name)s”.") % {"name": target.name}
+        elif action == "split":
+            issues = [link.issue for link in theme.theme_issues.select_related("issue")]
+            form = SplitForm(request.POST, issues=issues)
+            if not form.is_valid():
+                raise ValidationError(_("Name the new theme and tick the issues to move into it."))
+            chosen = [i for i in issues if i.pk in form.cleaned_data["issues"]]
+            new = services.theme_split(
+                meeting=meeting,
+                actor=request.user,
+                theme=theme,
+                name=form.cleaned_data["name"],
+                issues=chosen,
+            )
+            url = _group_url(request, meeting, f"#theme-{new.pk}")
+            message = _("Split off “%(name)s”.") % {"name": new.name}
+        elif action == "include":
+            services.theme_add_to_meeting(meeting=meeting, actor=request.user, theme=theme)
+            message = _("“%(name)s” is on this meeting's list.") % {"name": theme.name}
+        elif action == "exclude":
+            services.theme_remove_from_meeting(meeting=meeting, actor=request.user, theme=theme)
+            url = _group_url(request, meeting)
+            message = _("“%(name)s” taken off this meeting's list.") % {"name": theme.name}
+        else:
+            raise ValidationError(_("Choose what to do with the theme."))
+    except ValidationError as error:
+        return _refused(request, url, error)
+    return _done(request, url, message)
+
+
+@require_POST
+@forum_role_required(CONVENORS)
+def issue_move(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = get_meeting_for(request, pk)
+    form = MoveForm(request.POST, themes=Theme.objects.in_forum(request.forum).current())
+    if not form.is_valid():
+        return _refused(
+            request,
+            _group_url(request, meeting),
+            ValidationError(_("Choose a theme from the list.")),
+        )
+    issue = get_object_or_404(Issue, pk=form.cleaned_data["issue"], forum=request.forum)
+    theme = form.cleaned_data["theme"]
+    url = _group_url(request, meeting, f"#issue-{issue.pk}")
+    try:
+        services.issue_move(meeting=meeting, actor=request.user, issue=issue, theme=theme)
+    except ValidationError as error:
+        return _refused(request, url, error)
+    if theme is None:
+        message = _("“%(issue)s” is no longer in a theme.") % {"issue": issue.title}
+    else:
+        message = _("“%(issue)s” moved to “%(theme)s”.") % {
+            "issue": issue.title,
+            "theme": theme.name,
+        }
+    return _done(request, url, message)
+
+
+@require_POST
+@forum_role_required(CONVENORS)
+def suggest(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = get_meeting_for(request, pk)
+    url = _group_url(request, meeting, "#suggestions")
+    try:
+        batch = services.suggestion_create(meeting=meeting, actor=request.user)
+    except ValidationError as error:
+        return _refused(request, url, error)
+    if batch is None:
+        return _done(request, url, _("Every open issue is already in a theme."))
+    return _done(request, url, _("Suggestions are ready. Accept or reject each one."))
+
+
+@require_POST
+@forum_role_required(CONVENORS)
+def suggestion_answer(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
+    meeting = get_meeting_for(request, pk)
+    item = get_object_or_404(
+        SuggestionItem.objects.select_related("batch__meeting__forum", "issue"),
+        pk=item_pk,
+        batch__meeting=meeting,
+    )
+    accept = request.POST.get("answer") == "accept"
+    url = _group_url(request, meeting, "#suggestions")
+    try:
+        services.suggestion_decide(item=item, actor=request.user, accept=accept)
+    except ValidationError as error:
+        return _refused(request, url, error)
+    message = _("Suggestion accepted.") if accept else _("Suggestion rejected.")
+    return _done(request, url, message)
+
+
+@require_POST
+@forum_role_required(CONVENORS)
+def suggestion_batch(request: HttpRequest, pk: int, batch_pk: int) -> HttpResponse:
+    meeting = get_meeting_for(request, pk)
+    batch = get_object_or_404(
+        SuggestionBatch.objects.select_related("meeting__forum"), pk=batch_pk, meeting=meeting
+    )
+    action = request.POST.get("action", "")
+    url = _group_url(request, meeting, "#suggestions")
+    try:
+        if action == "undo":
+            count = services.suggestion_undo(batch=batch, actor=request.user)
+            message = _("Suggestions undone: %(count)d issues put back.") % {"count": count}
+        elif action in ("accept", "reject"):
+            count = services.suggestion_decide_all(
+                batch=batch, actor=request.user, accept=action == "accept"
+            )
+            message = _("%(count)d suggestions answered.") % {"count": count}
+        else:
+            raise ValidationError(_("Choose what to do with the suggestions."))
+    except ValidationError as error:
+        return _refused(request, url, error)
+    return _done(request, url, message)
+
+
+# Voting
+
+
+@forum_role_required(MEMBERS)
+def vote(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = get_meeting_for(request, pk)
+    services.meeting_attend(meeting=meeting, user=request.user)
+    themes = services.ballot_themes(meeting) if meeting.phase == Phase.VOTE else []
+    form = VoteForm(request.POST or None, themes=themes, cap=meeting.max_dots_per_theme)
+    already = services.voted(meeting, request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.ballot_cast(
+                meeting=meeting, voter=request.user, allocations=form.allocations()
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            return _done(
+                request,
+                meeting.get_absolute_url(),
+                _("Thank you: your vote is counted. Nobody can see how you voted."),
+            )
+    context = {
+        "forum": request.forum,
+        "meeting": meeting,
+        "form": form,
+        "already": already,
+        "open": meeting.phase == Phase.VOTE,
+    }
+    return render(request, "meetings/vote.html", context)
+
+
+# Deciding
+
+
+@forum_role_required(CONVENORS)
+def decide(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = get_meeting_for(request, pk)
+    leaders = services.leaders_of(request.forum)
+    decisions = {d.theme_id: d for d in meeting.decisions.all()}
+    rows = []
+    for result in services.results(meeting):
+        decision = decisions.get(result.theme.pk)
+        initial = {}
+        if decision is not None:
+            initial = {
+                field: getattr(decision, field)
+                for field in ("outcome", "problem_statement", "proposed_solution", "ask")
+                + ("leader", "response_by", "owner", "notes")
+            }
+        form = DecisionForm(initial=initial, leaders=leaders, prefix=f"t{result.theme.pk}")
+        rows.append({"result": result, "decision": decision, "form": form})
+    context = {"forum": request.forum, "meeting": meeting, "rows": rows, "leaders": leaders}
+    return render(request, "meetings/decide.html", context)
+
+
+@require_POST
+@forum_role_required(CONVENORS)
+def decision_record(request: HttpRequest, pk: int, theme_pk: int) -> HttpResponse:
+    meeting = get_meeting_for(request, pk)
+    theme = get_object_or_404(Theme, pk=theme_pk, forum=request.forum)
+    form = DecisionForm(
+        request.POST, leaders=services.leaders_of(request.forum), prefix=f"t{theme.pk}"
+    )
+    if form.is_valid():
+        try:
+            services.decision_record(
+                meeting=meeting, actor=request.user, theme=theme, data=form.data_for_service()
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            url = reverse("meetings:decide", args=[request.forum.slug, meeting.pk])
+            message = _("Decision on “%(theme)s” recorded.") % {"theme": theme.name}
+            return _done(request, f"{url}#theme-{theme.pk}", message)
+    context = {"forum": request.forum, "meeting": meeting, "theme": theme, "form": form}
+    return render(request, "meetings/decision_form.html", context)
+
+
+# Minutes
+
+
+def _minutes_for(request: HttpRequest, meeting: Meeting) -> Minutes:
+    minutes = Minutes.objects.filter(meeting=meeting).first()
+    if minutes is None or (minutes.published_at is None and not can_run(request.membership)):
+        raise Http404
+    return minutes
+
+
+@forum_role_required(MEMBERS)
+def minutes(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = get_meeting_for(request, pk)
+    record = _minutes_for(request, meeting)
+    form = None
+    if can_run(request.membership) and record.published_at is None:
+        form = MinutesForm(request.POST or None, initial={"body": record.body})
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.minutes_update(
+                    minutes=record, actor=request.user, body=form.cleaned_data["body"]
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                return _done(request, request.path, _("Minutes saved."))
+    elif request.method == "POST":
+        raise Http404
+    context = {"forum": request.forum, "meeting": meeting, "minutes": record, "form": form}
+    return render(request, "meetings/minutes.html", context)
+
+
+@require_POST
+@forum_role_required(CONVENORS)
+def minutes_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = get_meeting_for(request, pk)
+    record = get_object_or_404(Minutes, meeting=meeting)
+    url = reverse("meetings:minutes", args=[request.forum.slug, meeting.pk])
+    try:
+        services.minutes_publish(minutes=record, actor=request.user)
+    except ValidationError as error:
+        return _refused(request, url, error)
+    return _done(request, url, _("Minutes published. Members have been emailed."))
+
+
+@require_GET
+@forum_role_required(MEMBERS)
+def minutes_download(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = get_meeting_for(request, pk)
+    record = _minutes_for(request, meeting)
+    response = HttpResponse(
+        minutes_pdf(record, minutes_context(meeting)), content_type="application/pdf"
+    )
+    response["Content-Disposition"] = f'attachment; filename="minutes-{meeting.pk}.pdf"'
+    return response

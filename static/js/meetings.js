@@ -1,0 +1,136 @@
+// Meetings: live updates, drag-and-drop grouping and agenda order, the dots counter.
+// Every page works without this file; it only makes the same forms quicker to use.
+(function () {
+  "use strict";
+
+  function announce(text) {
+    var region = document.getElementById("messages");
+    if (!region) return;
+    var p = document.createElement("p");
+    p.className = "message message-info";
+    p.textContent = text;
+    region.replaceChildren(p);
+  }
+
+  // Live polling: send the ETag we hold so an unchanged meeting costs a 304 and no swap.
+  document.addEventListener("htmx:configRequest", function (event) {
+    var el = event.detail.elt;
+    if (el.id === "live" && el.dataset.etag) {
+      event.detail.headers["If-None-Match"] = '"' + el.dataset.etag + '"';
+    }
+  });
+  var previousPhase = null;
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    if (event.detail.xhr.status === 304) {
+      event.detail.shouldSwap = false;
+      return;
+    }
+    if (event.detail.target.id === "live") previousPhase = event.detail.target.dataset.phase;
+  });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var live = document.getElementById("live");
+    if (live && previousPhase && live.dataset.phase !== previousPhase) {
+      previousPhase = null;
+      var heading = document.getElementById("live-heading");
+      if (heading) {
+        announce(heading.textContent.trim());
+        var active = document.activeElement;
+        if (!active || active === document.body || live.contains(active)) heading.focus();
+      }
+    }
+    // After a change on the grouping board, focus what changed (named in ?focus=).
+    var xhr = event.detail.xhr;
+    if (xhr && xhr.responseURL) {
+      var focus = new URL(xhr.responseURL).searchParams.get("focus");
+      var target = focus && document.getElementById(focus);
+      if (target) {
+        var control = target.querySelector("select") || target;
+        if (control === target && !target.hasAttribute("tabindex")) target.setAttribute("tabindex", "-1");
+        control.focus();
+      }
+    }
+  });
+
+  // Grouping board: drop an issue on a theme (or back on "not in a theme") to move it,
+  // by submitting the same form the keyboard uses.
+  var dragged = null;
+  document.addEventListener("dragstart", function (event) {
+    var chip = event.target.closest && event.target.closest("[data-issue]");
+    if (!chip) return;
+    dragged = chip;
+    event.dataTransfer.effectAllowed = "move";
+    event.dataTransfer.setData("text/plain", chip.dataset.issue);
+  });
+  document.addEventListener("dragover", function (event) {
+    var zone = event.target.closest && event.target.closest(".drop-zone, .agenda-items li");
+    if (zone && dragged) {
+      event.preventDefault();
+      zone.classList.add("drop-over");
+    }
+  });
+  document.addEventListener("dragleave", function (event) {
+    var zone = event.target.closest && event.target.closest(".drop-zone, .agenda-items li");
+    if (zone) zone.classList.remove("drop-over");
+  });
+  document.addEventListener("drop", function (event) {
+    var zone = event.target.closest && event.target.closest(".drop-zone");
+    var row = event.target.closest && event.target.closest(".agenda-items li");
+    if (!dragged) return;
+    event.preventDefault();
+    document.querySelectorAll(".drop-over").forEach(function (el) { el.classList.remove("drop-over"); });
+    if (row && dragged.dataset.item) {
+      reorderAgenda(dragged, row);
+    } else if (zone && dragged.dataset.issue) {
+      var form = dragged.querySelector(".move-form");
+      var select = form && form.querySelector("select");
+      if (select && select.value !== zone.dataset.theme) {
+        select.value = zone.dataset.theme;
+        form.requestSubmit();
+      }
+    }
+    dragged = null;
+  });
+
+  // Agenda: drag a free item onto another to put it there; saved at once.
+  function reorderAgenda(item, onto) {
+    var list = onto.parentNode;
+    if (item === onto || item.parentNode !== list) return;
+    var items = Array.prototype.slice.call(list.children);
+    if (items.indexOf(item) < items.indexOf(onto)) onto.after(item); else onto.before(item);
+    var body = new URLSearchParams();
+    list.querySelectorAll("[data-item]").forEach(function (li) { body.append("item", li.dataset.item); });
+    var token = document.querySelector("input[name=csrfmiddlewaretoken]");
+    fetch(list.dataset.reorderUrl, {
+      method: "POST",
+      headers: { "X-CSRFToken": token ? token.value : "", "Content-Type": "application/x-www-form-urlencoded" },
+      body: body,
+      credentials: "same-origin",
+    }).then(function (response) {
+      announce(response.ok ? list.dataset.savedText || "Agenda order saved." : "The new order was not saved. Use the Up and Down buttons.");
+    });
+  }
+
+  // Ballot: keep a running count of the dots left.
+  function updateRemaining(form) {
+    var budget = parseInt(form.dataset.budget, 10);
+    var used = 0;
+    form.querySelectorAll("input[data-dots]").forEach(function (input) {
+      var n = parseInt(input.value, 10);
+      if (!isNaN(n) && n > 0) used += n;
+    });
+    var left = budget - used;
+    var out = form.querySelector("[data-remaining]");
+    if (!out) return;
+    if (left >= 0) {
+      out.textContent = left === 1 ? "You have 1 dot left." : "You have " + left + " dots left.";
+      out.classList.remove("over");
+    } else {
+      out.textContent = "That is " + (-left) + " too many. Take some dots off.";
+      out.classList.add("over");
+    }
+  }
+  document.querySelectorAll("form.ballot").forEach(function (form) {
+    form.addEventListener("input", function () { updateRemaining(form); });
+    updateRemaining(form);
+  });
+})();

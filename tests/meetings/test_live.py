@@ -1,0 +1,85 @@
+"""The live part of the meeting page: cheap 304s while nothing changes, fresh HTML after."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from meetings import services
+from meetings.models import Phase
+from tests.conftest import client_for
+from tests.factories import MeetingFactory
+from tests.meetings.conftest import advance_to
+
+pytestmark = pytest.mark.django_db
+
+# Read the session, the user and their membership, one query for the meeting's state, and
+# the session write that keeps the idle timeout sliding (SESSION_SAVE_EVERY_REQUEST).
+MAX_QUERIES_FOR_304 = 5
+
+
+def live_url(meeting) -> str:
+    return reverse("meetings:live", args=[meeting.forum.slug, meeting.pk])
+
+
+def test_an_unchanged_meeting_answers_304_with_few_queries(forum, convenor, member, capsys):
+    meeting = advance_to(MeetingFactory(forum=forum), convenor, Phase.REVIEW)
+    client = client_for(member)
+    client.get(meeting.get_absolute_url())  # opening the page counts the member as here
+    first = client.get(live_url(meeting))
+    assert first.status_code == 200
+    etag = first["ETag"]
+    assert "no-store" in first["Cache-Control"]
+    with CaptureQueriesContext(connection) as queries:
+        second = client.get(live_url(meeting), headers={"if-none-match": etag})
+    assert second.status_code == 304
+    assert second.content == b""
+    queries = [q for q in queries if "SAVEPOINT" not in q["sql"]]
+    assert sum("meetings_" in q["sql"] for q in queries) == 1
+    assert len(queries) <= MAX_QUERIES_FOR_304, "\n".join(q["sql"][:90] for q in queries)
+    with capsys.disabled():
+        print(f"\nlive poll answered 304 with {len(queries)} queries")
+
+
+def test_after_a_phase_change_the_poll_gets_the_new_phase(forum, convenor, member):
+    meeting = advance_to(MeetingFactory(forum=forum), convenor, Phase.REVIEW)
+    client = client_for(member)
+    etag = client.get(live_url(meeting))["ETag"]
+    services.meeting_advance(meeting=meeting, actor=convenor, expected=Phase.REVIEW)
+    response = client.get(live_url(meeting), headers={"if-none-match": etag})
+    assert response.status_code == 200
+    assert response["ETag"] != etag
+    page = response.content.decode()
+    assert 'data-phase="group"' in page
+    assert "Now: Group" in page
+
+
+def test_a_ballot_refreshes_the_count_of_voters(voting, member, convenor):
+    client = client_for(convenor)
+    before = client.get(live_url(voting.meeting))
+    assert "0 have voted" in before.content.decode()
+    services.ballot_cast(meeting=voting.meeting, voter=member, allocations={voting.themes[0].pk: 1})
+    after = client.get(live_url(voting.meeting), headers={"if-none-match": before["ETag"]})
+    assert after.status_code == 200
+    assert "1 has voted" in after.content.decode()
+
+
+def test_a_leader_gets_404_from_the_live_part(forum, leader):
+    meeting = MeetingFactory(forum=forum)
+    assert client_for(leader).get(live_url(meeting)).status_code == 404
+
+
+def test_members_keep_following_a_closed_meeting_until_its_minutes_are_out(forum, convenor, member):
+    meeting = advance_to(MeetingFactory(forum=forum), convenor, Phase.REVIEW)
+    services.theme_create(meeting=meeting, actor=convenor, name="Caseloads")
+    meeting = advance_to(meeting, convenor, Phase.DECIDE)
+    minutes = services.meeting_close(meeting=meeting, actor=convenor)
+    client = client_for(member)
+    closed = client.get(live_url(meeting))
+    assert 'hx-trigger="every 3s"' in closed.content.decode()
+    services.minutes_publish(minutes=minutes, actor=convenor)
+    published = client.get(live_url(meeting), headers={"if-none-match": closed["ETag"]})
+    assert published.status_code == 200
+    page = published.content.decode()
+    assert "Read the minutes" in page
+    assert "hx-trigger" not in page
