@@ -69,7 +69,7 @@ KINDS: dict[str, Kind] = {
         Kind(
             "meeting_reminder",
             _("Meeting reminders"),
-            _("The day before a meeting of your forum."),
+            _("A week and a day before a meeting of your forum."),
         ),
         Kind(
             "brief_sent",
