@@ -46,9 +46,29 @@ def targets(world: dict) -> list[Target]:
         ),
         Target("issue_search", f"{base}/issues/?q=caseload+allocation", member),
         Target("issue_detail", f"{base}/issues/{issue}/", member),
+        Target(
+            "similar_while_typing",
+            f"{base}/issues/similar/?title=Caseloads+are+too+high+to+visit+safely"
+            "&body=Most+of+us+hold+over+30+children+and+statutory+visits+slip",
+            member,
+        ),
         Target("leader_briefs", "/briefs/", leader),
         *world.get("extra_targets", []),
     ]
+
+
+ETAG_PLACEHOLDER = "__ETAG__"
+
+
+def needs_etag(target: Target) -> bool:
+    return target.headers.get("If-None-Match") == ETAG_PLACEHOLDER
+
+
+def with_etag(target: Target, etag: str) -> Target:
+    """The conditional request a browser sends once it holds the page's current ETag."""
+    return Target(
+        target.name, target.path, {**target.headers, "If-None-Match": etag}, target.expect
+    )
 
 
 def count_queries(targets_by_size: dict[int, list[Target]], sizes: tuple[int, int]) -> dict:
@@ -57,6 +77,9 @@ def count_queries(targets_by_size: dict[int, list[Target]], sizes: tuple[int, in
     for size in sizes:
         for target in targets_by_size[size]:
             client = Client(HTTP_HOST="127.0.0.1")
+            if needs_etag(target):
+                first = client.get(target.path, HTTP_COOKIE=target.headers["Cookie"])
+                target = with_etag(target, first["ETag"])
             headers = {"HTTP_COOKIE": target.headers["Cookie"]} if target.headers else {}
             extra = {k: v for k, v in target.headers.items() if k != "Cookie"}
             headers.update({f"HTTP_{k.upper().replace('-', '_')}": v for k, v in extra.items()})

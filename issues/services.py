@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from forum_app.demo import load_sample
 from forum_app.models import Forum, Membership, Role, User
 from forum_app.notifications import notify
-from issues import receipts
+from issues import receipts, similar
 from issues.models import (
     Category,
     Comment,
@@ -150,6 +150,7 @@ def issue_raise(*, forum: Forum, actor: User, data: IssueData, anonymous: bool) 
     )
     if issue.needs_fast_track:
         _alert_convenors(issue)
+    similar.invalidate(forum_id=forum.pk)
     return RaisedIssue(issue=issue, receipt=receipt)
 
 
@@ -283,6 +284,7 @@ def issue_hide(*, issue: Issue, actor: User, reason: str) -> Issue:
         kind=IssueEvent.Kind.HIDDEN,
         text=_("Hidden by a convenor: %(reason)s") % {"reason": reason},
     )
+    similar.invalidate(forum_id=issue.forum_id)
     issue.refresh_from_db()
     return issue
 
@@ -323,6 +325,7 @@ def issue_edit(*, issue: Issue, actor: User, data: IssueData, expected_version: 
     )
     if locked.needs_fast_track and not was_fast_tracked:
         _alert_convenors(locked)
+    similar.invalidate(forum_id=locked.forum_id)
     return locked
 
 
@@ -358,6 +361,7 @@ def issue_set_status(
     event = IssueEvent.objects.create(
         issue=locked, happened_on=_today(locked.forum), kind=IssueEvent.Kind.STATUS, text=text
     )
+    similar.invalidate(forum_id=locked.forum_id)
     raiser = locked.author
     if not locked.is_anonymous and raiser is not None and (actor is None or actor.pk != raiser.pk):
         notify(
@@ -421,4 +425,5 @@ def issue_merge(*, issue: Issue, into: Issue, actor: User) -> Issue:
         kind=IssueEvent.Kind.MERGED,
         text=_("“%(title)s” was merged into this issue.") % {"title": duplicate.title},
     )
+    similar.invalidate(forum_id=duplicate.forum_id)
     return duplicate

@@ -150,9 +150,10 @@ class _Vectoriser:
     weight, so a shared category nudges similarity without outweighing the text.
     """
 
-    def __init__(self, category_weight: float) -> None:
-        """Create an unfitted vectoriser; ``category_weight`` is explained on TfidfEngine."""
+    def __init__(self, category_weight: float, char_ngrams: tuple[int, int] = (3, 5)) -> None:
+        """Create an unfitted vectoriser; both arguments are explained on TfidfEngine."""
         self.category_scale = float(np.sqrt(category_weight))
+        self.char_ngrams = char_ngrams
         self.words: TfidfVectorizer | None = None
         self.chars: TfidfVectorizer | None = None
         self.terms = np.array([], dtype=object)
@@ -179,7 +180,7 @@ class _Vectoriser:
         self.chars, chars = _fit_transform(
             TfidfVectorizer(
                 analyzer="char_wb",
-                ngram_range=(3, 5),
+                ngram_range=self.char_ngrams,
                 sublinear_tf=True,
                 strip_accents="unicode",
                 dtype=np.float32,
@@ -259,18 +260,22 @@ class TfidfEngine:
         category_weight: float = 0.05,
         max_chars: int = 10_000,
         max_terms: int = 5,
+        char_ngrams: tuple[int, int] = (3, 5),
     ) -> None:
         """Configure the engine.
 
         ``category_weight`` is the cosine similarity two otherwise unrelated issues gain
         (roughly) by sharing a category. ``max_chars`` truncates very long texts before
-        vectorising, to keep the cost of one document bounded.
+        vectorising, to keep the cost of one document bounded. ``char_ngrams`` is the range
+        of character n-gram lengths: a narrower range fits faster in less memory, at some
+        cost in matching spelling variants.
         """
         self.new_threshold = new_threshold
         self.group_threshold = group_threshold
         self.category_weight = category_weight
         self.max_chars = max_chars
         self.max_terms = max_terms
+        self.char_ngrams = char_ngrams
         self._vectoriser: _Vectoriser | None = None
         self._keys: list[Key] = []
         self._positions: dict[Key, int] = {}
@@ -287,7 +292,7 @@ class TfidfEngine:
         docs = sorted(docs, key=lambda doc: _key_order(doc.key))
         texts = [self._clip(doc.text) for doc in docs]
         categories = [doc.category for doc in docs]
-        self._vectoriser = _Vectoriser(self.category_weight)
+        self._vectoriser = _Vectoriser(self.category_weight, self.char_ngrams)
         self._matrix = self._vectoriser.fit_transform(texts, categories)
         self._keys = [doc.key for doc in docs]
         self._positions = {key: i for i, key in enumerate(self._keys)}
@@ -363,7 +368,7 @@ class TfidfEngine:
         categories = [doc.category for doc in ordered]
         vectoriser = self._vectoriser
         if vectoriser is None or vectoriser.empty:
-            vectoriser = _Vectoriser(self.category_weight)
+            vectoriser = _Vectoriser(self.category_weight, self.char_ngrams)
             rows = vectoriser.fit_transform(texts, categories)
         else:
             rows = vectoriser.transform(texts, categories)

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import trigger_client_event
 
 from forum_app.permissions import CONVENORS, MEMBERS, forum_role_required
-from issues import receipts, services
+from issues import receipts, services, similar
 from issues.forms import (
     CommentForm,
     EditForm,
@@ -23,7 +23,7 @@ from issues.forms import (
     ReasonForm,
     StatusForm,
 )
-from issues.models import Comment, Issue
+from issues.models import TEXT_LIMIT, TITLE_LIMIT, Comment, Issue
 from issues.permissions import can_edit, can_moderate, get_comment_for, get_issue_for
 
 PAGE_SIZE = 20
@@ -62,9 +62,34 @@ def issue_list(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
+def _similar_to_typed(request: HttpRequest, data) -> list[similar.SimilarIssue] | None:
+    """Open issues like the title and "what happens" in ``data``; None when too short to try."""
+    text = f"{data.get('title', '')[:TITLE_LIMIT]}\n{data.get('body', '')[:TEXT_LIMIT]}"
+    if not similar.has_enough_words(text):
+        return None
+    category = data.get("category", "")
+    return similar.similar_issues(
+        forum=request.forum, text=text, category=category if category.isdigit() else ""
+    )
+
+
+@never_cache
+@forum_role_required(MEMBERS)
+def issue_similar(request: HttpRequest) -> HttpResponse:
+    """Answer “Is this already raised?” while a person types on the raise page."""
+    context = {"forum": request.forum, "similar": _similar_to_typed(request, request.GET)}
+    return render(request, "issues/raise.html#similar", context)
+
+
 @never_cache
 @forum_role_required(MEMBERS)
 def issue_raise(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST" and "check_similar" in request.POST:
+        # Without JavaScript: show the page again, everything typed kept, with the matches.
+        form = RaiseForm(initial=request.POST.dict(), forum=request.forum)
+        context = {"forum": request.forum, "form": form}
+        context["similar"] = _similar_to_typed(request, request.POST)
+        return render(request, "issues/raise.html", context)
     form = RaiseForm(request.POST if request.method == "POST" else None, forum=request.forum)
     if request.method == "POST" and form.is_valid():
         try:
@@ -112,7 +137,15 @@ def _detail_context(request: HttpRequest, issue: Issue, **extra) -> dict:
 @forum_role_required(MEMBERS)
 def issue_detail(request: HttpRequest, pk: int) -> HttpResponse:
     issue = get_issue_for(request, pk)
-    return render(request, "issues/detail.html", _detail_context(request, issue))
+    context = _detail_context(request, issue)
+    if context["show_content"]:
+        context["similar"] = similar.similar_issues(
+            forum=request.forum,
+            text=similar.text_of(issue),
+            exclude=issue.pk,
+            category=str(issue.category_id),
+        )
+    return render(request, "issues/detail.html", context)
 
 
 @require_POST
@@ -213,7 +246,10 @@ def _manage_page(request: HttpRequest, issue: Issue, status: int = 200, **forms)
 
 @forum_role_required(CONVENORS)
 def issue_manage(request: HttpRequest, pk: int) -> HttpResponse:
-    return _manage_page(request, get_issue_for(request, pk))
+    issue = get_issue_for(request, pk)
+    into = request.GET.get("into", "")  # "Merge into this…" from the similar issues
+    merge_form = MergeForm(issue=issue, initial={"into": into} if into.isdigit() else None)
+    return _manage_page(request, issue, merge_form=merge_form)
 
 
 @require_POST

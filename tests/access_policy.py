@@ -50,6 +50,7 @@ POLICY: dict[str, Rule] = {
     # Issues: members and convenors of the forum only; convenors moderate.
     "issues:list": Rule(FORUM_MEMBERS, args="forum"),
     "issues:raise": Rule(FORUM_MEMBERS, args="forum"),
+    "issues:similar": Rule(FORUM_MEMBERS, args="forum", data={"title": "Caseloads too high"}),
     "issues:follow": Rule(FORUM_MEMBERS, args="forum"),
     "issues:follow_update": Rule(FORUM_MEMBERS, method="post", args="forum", data={"body": "x"}),
     "issues:detail": Rule(FORUM_MEMBERS, args="issue"),
@@ -96,6 +97,42 @@ POLICY: dict[str, Rule] = {
     "meetings:minutes_pdf": Rule(FORUM_MEMBERS, args="closed_meeting"),
     # The leaders' side.
     "escalations:briefs_for_me": Rule({"leader": 200}),
+    "escalations:brief": Rule({"leader": 200}, args="leader_brief"),
+    "escalations:version_pdf": Rule({"leader": 200}, args="leader_version"),
+    "escalations:acknowledge": Rule({"leader": 302}, method="post", args="leader_brief"),
+    "escalations:respond": Rule(
+        {"leader": 302},
+        method="post",
+        args="leader_brief",
+        data={"position": "accept", "reasons": "Agreed."},
+    ),
+    "escalations:commitment_add": Rule(
+        {"leader": 302},
+        method="post",
+        args="leader_brief",
+        data={"what": "Review", "owner": "Head of Service", "due_on": "2099-01-01"},
+    ),
+    "escalations:commitment_update": Rule(
+        {"leader": 302}, method="post", args="commitment", data={"status": "in_progress"}
+    ),
+    # A forum's briefs: members read them, convenors write and send. Leaders reach them only
+    # through their own pages above.
+    "forum_briefs:list": Rule(FORUM_MEMBERS, args="forum"),
+    "forum_briefs:verify": Rule(FORUM_MEMBERS, args="forum"),
+    "forum_briefs:from_decision": Rule(CONVENOR_POST, method="post", args="escalate_decision"),
+    "forum_briefs:from_theme": Rule(CONVENOR_POST, method="post", args="brief_theme"),
+    "forum_briefs:detail": Rule(FORUM_MEMBERS, args="sent_brief"),
+    "forum_briefs:edit": Rule(CONVENOR_ONLY, args="draft_brief"),
+    "forum_briefs:preview": Rule(CONVENOR_ONLY, args="draft_brief"),
+    "forum_briefs:draft_pdf": Rule(CONVENOR_ONLY, args="draft_brief"),
+    "forum_briefs:send": Rule(CONVENOR_POST, method="post", args="draft_brief"),
+    "forum_briefs:status": Rule(
+        CONVENOR_POST, method="post", args="sent_brief", data={"status": "stalled"}
+    ),
+    "forum_briefs:difference": Rule(
+        {"member": 302, "convenor": 302}, method="post", args="sent_brief", data={"answer": "yes"}
+    ),
+    "forum_briefs:version_pdf": Rule(FORUM_MEMBERS, args="sent_version"),
     # Emails: your own choices, one-click unsubscribe (no sign-in), failed deliveries.
     "notification_preferences": Rule({p: 200 for p in SIGNED_IN}),
     "notification_unsubscribe": Rule(everyone(200), args="unsubscribe_token"),

@@ -1,0 +1,15 @@
+// "Is this already raised?" sends what is typed in the address of a GET request. The first
+// part of a long text is enough to find similar issues, and servers refuse long addresses,
+// so trim the texts of requests from elements marked data-similar-clip="<characters>".
+(function () {
+  "use strict";
+  document.body.addEventListener("htmx:configRequest", function (event) {
+    var limit = Number(event.detail.elt.getAttribute("data-similar-clip"));
+    if (!limit) return;
+    var params = event.detail.parameters;
+    ["title", "body"].forEach(function (name) {
+      var value = params[name];
+      if (typeof value === "string" && value.length > limit) params[name] = value.slice(0, limit);
+    });
+  });
+})();

@@ -1,0 +1,401 @@
+"""Similar issues on the pages: "Is this already raised?" while raising, and on an issue."""
+
+import json
+from pathlib import Path
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from issues import services, similar
+from issues.models import Issue, Status, Support
+from issues.similarity import Doc, TfidfEngine, issue_text
+from tests.conftest import client_for
+from tests.factories import IssueFactory
+from tests.issues.conftest import form_data, issue_data
+
+pytestmark = pytest.mark.django_db
+
+SAMPLE = Path(__file__).resolve().parents[2] / "forum_app" / "demo" / "sample_issues.json"
+
+CASELOADS = {
+    "title": "Caseloads in the assessment team are over 30",
+    "body": "Most of us hold 28 to 34 children, so statutory visits slip every week.",
+    "proposed_solution": "Publish a caseload cap and stick to it.",
+}
+OTHERS = [
+    {
+        "title": "Laptops freeze during home visits",
+        "body": "The laptop locks up when the VPN drops, and notes typed in the car are lost.",
+        "proposed_solution": "Offline mode for the case recording system.",
+    },
+    {
+        "title": "Interpreters take days to book",
+        "body": "Booking an interpreter for a family meeting takes three days by email.",
+        "proposed_solution": "A direct phone line to the interpreting service.",
+    },
+    {
+        "title": "Parking permits withdrawn at the civic centre",
+        "body": "Without permits we circle the streets looking for a space before appointments.",
+        "proposed_solution": "Bring back permits for staff who drive to visits.",
+    },
+]
+TYPED = {
+    "title": "Assessment team caseloads over 30 children",
+    "body": "I hold 33 children and the statutory visits keep slipping.",
+}
+
+
+@pytest.fixture(autouse=True)
+def _no_fitted_engines():
+    """Each test fits its own engines: forums and issue ids are reused between tests."""
+    similar.forget_all()
+    yield
+    similar.forget_all()
+
+
+@pytest.fixture
+def fits(monkeypatch) -> list[int]:
+    """The forum ids the engine is fitted for, one entry per fit."""
+    calls: list[int] = []
+    real_fit = similar._fit
+
+    def counting_fit(forum_id: int):
+        calls.append(forum_id)
+        return real_fit(forum_id)
+
+    monkeypatch.setattr(similar, "_fit", counting_fit)
+    return calls
+
+
+@pytest.fixture
+def caseloads(forum):
+    for texts in OTHERS:
+        IssueFactory(forum=forum, **texts)
+    return IssueFactory(forum=forum, **CASELOADS)
+
+
+def _typing(client, forum, **params):
+    return client.get(reverse("issues:similar", args=[forum.slug]), params, HTTP_HX_REQUEST="true")
+
+
+def _found(response) -> list[int]:
+    assert response.status_code == 200
+    return [found.issue.pk for found in response.context["similar"] or []]
+
+
+# --- while raising ---------------------------------------------------------------------------
+
+
+def test_a_near_duplicate_is_suggested_while_typing(forum, member, caseloads):
+    response = _typing(client_for(member), forum, **TYPED)
+
+    assert _found(response) == [caseloads.pk]
+    page = response.content.decode()
+    assert caseloads.title in page
+    assert "caseloads" in response.context["similar"][0].shared_terms
+    support = reverse("issues:support", args=[forum.slug, caseloads.pk])
+    assert f'formaction="{support}"' in page
+    assert "Me too – support this instead" in page
+    assert "1 supporter" not in page and "0 supporters" in page
+
+
+def test_an_unrelated_text_suggests_nothing(forum, member, caseloads):
+    response = _typing(
+        client_for(member), forum, title="Canteen coffee machine", body="Broken since June."
+    )
+
+    assert _found(response) == []
+    assert "No open issue looks like yours" in response.content.decode()
+
+
+def test_an_empty_forum_suggests_nothing(forum, member):
+    assert _found(_typing(client_for(member), forum, **TYPED)) == []
+
+
+def test_a_forum_with_one_issue_finds_it(forum, member):
+    only = IssueFactory(forum=forum, **CASELOADS)
+
+    assert _found(_typing(client_for(member), forum, **TYPED)) == [only.pk]
+
+
+def test_unknown_words_suggest_nothing(forum, member, caseloads):
+    response = _typing(client_for(member), forum, title="Zyxquo vlorp grenthax", body="blimflorp")
+
+    assert _found(response) == []
+
+
+def test_a_short_text_shows_only_the_explanation(forum, member, caseloads, fits):
+    response = _typing(client_for(member), forum, title="Caseloads", body="high")
+
+    assert response.status_code == 200
+    assert response.context["similar"] is None
+    assert "As you type a title" in response.content.decode()
+    assert fits == []
+
+
+def test_a_100000_character_text_is_answered(forum, member, caseloads):
+    huge = ("Caseloads in the assessment team are over 30 children. " * 2000)[:100_000]
+
+    response = _typing(client_for(member), forum, title=huge[:5000], body=huge, category="x")
+
+    assert _found(response) == [caseloads.pk]
+
+
+def test_hidden_merged_and_closed_issues_are_not_suggested(forum, member, caseloads):
+    IssueFactory(forum=forum, hidden=True, hidden_reason="Names a child", **CASELOADS)
+    IssueFactory(
+        forum=forum, status=Status.CLOSED, closed_reason="Sorted by the manager", **CASELOADS
+    )
+    IssueFactory(
+        forum=forum,
+        merged_into=caseloads,
+        status=Status.CLOSED,
+        closed_reason="Merged",
+        **CASELOADS,
+    )
+    IssueFactory(forum=forum, status=Status.RESOLVED, **CASELOADS)
+
+    assert _found(_typing(client_for(member), forum, **TYPED)) == [caseloads.pk]
+
+
+def test_an_issue_closed_since_the_vectors_were_fitted_is_not_suggested(
+    forum, member, caseloads, fits
+):
+    client = client_for(member)
+    assert _found(_typing(client, forum, **TYPED)) == [caseloads.pk]
+    Issue.objects.filter(pk=caseloads.pk).update(status=Status.RESOLVED)  # no invalidation
+
+    assert _found(_typing(client, forum, **TYPED)) == []
+    assert len(fits) == 1
+
+
+def test_other_forums_issues_never_appear(forum, other_forum, member, outsider, caseloads):
+    theirs = IssueFactory(forum=other_forum, **CASELOADS)
+
+    assert _found(_typing(client_for(member), forum, **TYPED)) == [caseloads.pk]
+    assert _found(_typing(client_for(outsider), other_forum, **TYPED)) == [theirs.pk]
+    assert _typing(client_for(outsider), forum, **TYPED).status_code == 404
+
+
+@pytest.mark.parametrize("persona", ["leader", "steward", "outsider"])
+def test_only_members_and_convenors_may_ask(request, forum, caseloads, persona):
+    person = request.getfixturevalue(persona)
+
+    assert _typing(client_for(person), forum, **TYPED).status_code == 404
+
+
+def test_the_vectors_are_refitted_after_an_issue_is_raised_and_not_before(
+    forum, member, lists, fits, django_capture_on_commit_callbacks
+):
+    client = client_for(member)
+    interpreters = {"title": "Interpreters take three days to book", "body": "Every time."}
+    typed = {"title": "Booking interpreters takes days", "body": "For every family meeting."}
+    IssueFactory(forum=forum, **OTHERS[0])
+    assert _found(_typing(client, forum, **typed)) == []
+    assert _found(_typing(client, forum, **typed)) == []
+    assert fits == [forum.pk]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        raised = services.issue_raise(
+            forum=forum, actor=member, data=issue_data(lists, **interpreters), anonymous=True
+        )
+
+    assert _found(_typing(client, forum, **typed)) == [raised.issue.pk]
+    assert _found(_typing(client, forum, **typed)) == [raised.issue.pk]
+    assert fits == [forum.pk, forum.pk]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_large_forum_is_refitted_in_the_background_meanwhile_answering_from_older_vectors(
+    forum, member, lists, fits, monkeypatch
+):
+    monkeypatch.setattr(similar, "BACKGROUND_FROM", 2)
+    for texts in OTHERS:
+        IssueFactory(forum=forum, **texts)
+    typed = {"title": "Assessment caseloads are over 30", "body": "Too many children each."}
+    client = client_for(member)
+    assert _found(_typing(client, forum, **typed)) == []
+
+    raised = services.issue_raise(  # commits, so the stamp moves on for real
+        forum=forum, actor=member, data=issue_data(lists, **CASELOADS), anonymous=False
+    )
+    assert _found(_typing(client, forum, **typed)) == []  # the older vectors, at once
+    similar.wait_for_refits()
+
+    assert _found(_typing(client, forum, **typed)) == [raised.issue.pk]
+    assert fits == [forum.pk, forum.pk]
+
+
+@pytest.mark.parametrize("change", ["edit", "status", "hide", "merge"])
+def test_every_change_to_an_issue_marks_the_vectors_stale(
+    forum, convenor, caseloads, fits, change, django_capture_on_commit_callbacks
+):
+    similar.similar_issues(forum=forum, text=TYPED["title"])
+    other = Issue.objects.exclude(pk=caseloads.pk).first()
+    with django_capture_on_commit_callbacks(execute=True):
+        if change == "edit":
+            data = services.IssueData(
+                title="Caseloads are over 35 now",
+                body=caseloads.body,
+                impact=caseloads.impact,
+                proposed_solution=caseloads.proposed_solution,
+                category=caseloads.category,
+                service_area=caseloads.service_area,
+            )
+            services.issue_edit(issue=caseloads, actor=convenor, data=data, expected_version=1)
+        elif change == "status":
+            services.issue_set_status(issue=caseloads, status=Status.ON_AGENDA, actor=convenor)
+        elif change == "hide":
+            services.issue_hide(issue=caseloads, actor=convenor, reason="Names a child")
+        else:
+            services.issue_merge(issue=other, into=caseloads, actor=convenor)
+    similar.similar_issues(forum=forum, text=TYPED["title"])
+
+    assert fits == [forum.pk, forum.pk]
+
+
+def test_a_rolled_back_change_does_not_refit(forum, member, caseloads, fits):
+    similar.similar_issues(forum=forum, text=TYPED["title"])
+    similar.invalidate(forum_id=forum.pk)  # inside the test's transaction, never committed
+    similar.similar_issues(forum=forum, text=TYPED["title"])
+
+    assert fits == [forum.pk]
+
+
+def test_suggestions_still_work_when_the_cache_is_down(forum, member, caseloads, monkeypatch):
+    def broken(*args, **kwargs):
+        raise ConnectionError("cache unreachable")
+
+    monkeypatch.setattr(cache, "get", broken)
+
+    assert _found(_typing(client_for(member), forum, **TYPED)) == [caseloads.pk]
+
+
+def test_me_too_from_the_raise_page_supports_and_opens_the_issue(forum, member, caseloads, lists):
+    support = reverse("issues:support", args=[forum.slug, caseloads.pk])
+
+    # The button submits the raise form to the support page (formaction).
+    response = client_for(member).post(support, form_data(lists, action="support"), follow=True)
+
+    assert response.redirect_chain[-1][0] == caseloads.get_absolute_url()
+    assert Support.objects.filter(issue=caseloads, user=member).exists()
+    assert Issue.objects.filter(forum=forum).count() == len(OTHERS) + 1
+    assert "You support this issue." in response.content.decode()
+
+
+def test_without_javascript_checking_keeps_everything_typed(forum, member, caseloads, lists):
+    typed = form_data(lists, **TYPED, team="Duty and assessment", check_similar="1")
+    typed.pop("impact")
+
+    response = client_for(member).post(reverse("issues:raise", args=[forum.slug]), typed)
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert _found(response) == [caseloads.pk]
+    assert f'value="{TYPED["title"]}"' in page
+    assert TYPED["body"] in page
+    assert 'value="Duty and assessment"' in page
+    assert f'<option value="{lists["category"].pk}" selected>' in page
+    assert "errorlist" not in page  # checking is not submitting: no "enter this" errors
+    assert Issue.objects.filter(forum=forum).count() == len(OTHERS) + 1
+
+
+def test_the_raise_page_asks_while_typing_in_a_polite_region(forum, member):
+    page = client_for(member).get(reverse("issues:raise", args=[forum.slug])).content.decode()
+
+    assert f'hx-get="{reverse("issues:similar", args=[forum.slug])}"' in page
+    assert 'hx-trigger="input changed delay:600ms"' in page
+    assert '<div id="similar-issues" aria-live="polite">' in page
+    assert 'hx-target="#similar-issues"' in page
+    assert '<h2 id="similar-heading">Is this already raised?</h2>' in page
+
+
+# --- on an issue's page ----------------------------------------------------------------------
+
+
+def test_an_issue_page_lists_similar_open_issues_but_not_itself_or_its_duplicates(
+    forum, member, caseloads
+):
+    twin = IssueFactory(forum=forum, title="Assessment caseloads are over 30", body="Same here.")
+    IssueFactory(
+        forum=forum,
+        merged_into=caseloads,
+        status=Status.CLOSED,
+        closed_reason="Merged",
+        **CASELOADS,
+    )
+
+    response = client_for(member).get(caseloads.get_absolute_url())
+
+    assert _found(response) == [twin.pk]
+    page = response.content.decode()
+    assert "Similar issues" in page
+    assert "Merge into this" not in page
+
+
+def test_a_convenor_can_merge_into_a_similar_issue(forum, convenor, caseloads):
+    twin = IssueFactory(forum=forum, title="Assessment caseloads are over 30", body="Same here.")
+    client = client_for(convenor)
+
+    page = client.get(twin.get_absolute_url()).content.decode()
+    manage = reverse("issues:manage", args=[forum.slug, twin.pk])
+    assert f'href="{manage}?into={caseloads.pk}#merge-heading"' in page
+
+    merge_page = client.get(manage, {"into": caseloads.pk}).content.decode()
+    assert f'<option value="{caseloads.pk}" selected>' in merge_page
+    assert client.get(manage, {"into": "nonsense"}).status_code == 200
+
+
+def test_a_hidden_issue_shows_members_no_similar_issues(forum, member, caseloads):
+    hidden = IssueFactory(forum=forum, hidden=True, hidden_reason="Names a child", **CASELOADS)
+
+    response = client_for(member).get(hidden.get_absolute_url())
+
+    assert "similar" not in response.context
+    assert "Similar issues" not in response.content.decode()
+
+
+# --- cost ------------------------------------------------------------------------------------
+
+
+def _queries(client, path: str, **params) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(path, params)
+    assert response.status_code == 200
+    assert response.context["similar"], "the measured request must find similar issues"
+    return len(captured)
+
+
+def test_typing_and_issue_pages_run_a_fixed_number_of_queries(forum, member):
+    client = client_for(member)
+    first = IssueFactory(forum=forum, **CASELOADS)
+    IssueFactory(forum=forum, title="Assessment caseloads are over 30", body="Same here.")
+    IssueFactory.create_batch(8, forum=forum)
+    typing = reverse("issues:similar", args=[forum.slug])
+    detail = first.get_absolute_url()
+    client.get(typing, TYPED)  # fit, and warm the session
+    at_ten = (_queries(client, typing, **TYPED), _queries(client, detail))
+
+    IssueFactory.create_batch(190, forum=forum)
+    similar.forget_all()
+    client.get(typing, TYPED)
+    at_two_hundred = (_queries(client, typing, **TYPED), _queries(client, detail))
+
+    assert at_ten == at_two_hundred
+    assert at_ten[0] <= 7  # session, user, membership, the matches; the session save
+
+
+def test_the_lighter_engine_still_finds_same_theme_issues_for_85_percent():
+    issues = json.loads(SAMPLE.read_text(encoding="utf-8"))["issues"]
+    docs = [Doc(i, issue_text(issue), issue["category"]) for i, issue in enumerate(issues)]
+    engine = TfidfEngine(char_ngrams=similar.CHAR_NGRAMS)
+    engine.fit(docs)
+
+    same = 0
+    for doc in docs:
+        [best] = engine.similar(doc.text, k=1, exclude=doc.key, category=doc.category)
+        same += issues[best.key]["theme"] == issues[doc.key]["theme"]
+    assert same / len(docs) >= 0.85, f"{same}/{len(docs)} in the same theme"
