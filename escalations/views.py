@@ -1,12 +1,108 @@
 """The leaders' side: the briefs addressed to them, and nothing else of the forum."""
 
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
+from escalations.forms import CommitmentForm, CommitmentUpdateForm, ResponseForm
+from escalations.forum_views import brief_detail_queryset, pdf_response
+from escalations.models import Brief, BriefVersion
+from escalations.permissions import get_brief_for_leader, get_commitment_for_leader
+from escalations.services import briefs as services
 from forum_app.permissions import LEADERS, role_anywhere_required
 
 
 @role_anywhere_required(LEADERS)
 def briefs_for_me(request: HttpRequest) -> HttpResponse:
     forums = [membership.forum for membership in request.memberships]
-    return render(request, "escalations/briefs_for_me.html", {"forums": forums, "briefs": []})
+    briefs = (
+        Brief.objects.addressed_to(request.user)
+        .filter(forum__in=forums)
+        .select_related("forum")
+        .order_by("response_by", "pk")
+    )
+    return render(request, "escalations/briefs_for_me.html", {"forums": forums, "briefs": briefs})
+
+
+def _leader_page(request, brief, *, response_form=None, commitment_form=None, status=200):
+    brief = brief_detail_queryset().get(pk=brief.pk)
+    return render(
+        request,
+        "escalations/leader_brief.html",
+        {
+            "brief": brief,
+            "response_form": response_form or ResponseForm(),
+            "commitment_form": commitment_form or CommitmentForm(),
+            "update_form": CommitmentUpdateForm,
+        },
+        status=status,
+    )
+
+
+@role_anywhere_required(LEADERS)
+def brief(request: HttpRequest, pk: int) -> HttpResponse:
+    return _leader_page(request, get_brief_for_leader(request.user, pk))
+
+
+@role_anywhere_required(LEADERS)
+def version_pdf(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+    found = get_brief_for_leader(request.user, pk)
+    version = get_object_or_404(BriefVersion, brief=found, number=number)
+    return pdf_response(bytes(version.pdf), f"{found.reference}-v{number}.pdf")
+
+
+@require_POST
+@role_anywhere_required(LEADERS)
+def acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+    found = get_brief_for_leader(request.user, pk)
+    services.brief_acknowledge(brief=found, actor=request.user)
+    messages.success(request, _("Thank you. The forum can see you have the brief."))
+    return redirect(found.get_leader_url())
+
+
+@require_POST
+@role_anywhere_required(LEADERS)
+def respond(request: HttpRequest, pk: int) -> HttpResponse:
+    found = get_brief_for_leader(request.user, pk)
+    form = ResponseForm(request.POST)
+    if form.is_valid():
+        try:
+            services.brief_respond(brief=found, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Your response is recorded and the forum is told."))
+            return redirect(found.get_leader_url())
+    return _leader_page(request, found, response_form=form, status=400)
+
+
+@require_POST
+@role_anywhere_required(LEADERS)
+def commitment_add(request: HttpRequest, pk: int) -> HttpResponse:
+    found = get_brief_for_leader(request.user, pk)
+    form = CommitmentForm(request.POST)
+    if form.is_valid():
+        try:
+            services.commitment_add(brief=found, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Commitment added."))
+            return redirect(found.get_leader_url() + "#commitments")
+    return _leader_page(request, found, commitment_form=form, status=400)
+
+
+@require_POST
+@role_anywhere_required(LEADERS)
+def commitment_update(request: HttpRequest, pk: int) -> HttpResponse:
+    commitment = get_commitment_for_leader(request.user, pk)
+    form = CommitmentUpdateForm(request.POST)
+    if form.is_valid():
+        services.commitment_update(commitment=commitment, actor=request.user, **form.cleaned_data)
+        messages.success(request, _("Commitment updated."))
+    else:
+        messages.error(request, _("Choose a status from the list."))
+    return redirect(commitment.brief.get_leader_url() + f"#commitment-{commitment.pk}")

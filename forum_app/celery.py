@@ -30,6 +30,11 @@ app.conf.beat_schedule = {
         "kwargs": {"period": "daily"},
         "options": {"expires": 3000},
     },
+    "followups-sweep": {
+        "task": "escalations.tasks.sweep_followups",
+        "schedule": crontab(hour=8, minute=30),
+        "options": {"expires": 3000},
+    },
     "weekly-digest": {
         "task": "forum_app.tasks.send_digests",
         "schedule": crontab(hour=7, minute=0, day_of_week="mon"),

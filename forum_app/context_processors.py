@@ -9,7 +9,7 @@ FORUM_NAV = [
     ("forum_home", _("Forum home"), {Role.MEMBER, Role.CONVENOR}),
     ("issues:list", _("Issues"), {Role.MEMBER, Role.CONVENOR}),
     ("meetings:list", _("Meetings"), {Role.MEMBER, Role.CONVENOR}),
-    ("escalations:forum_briefs", _("Briefs"), {Role.MEMBER, Role.CONVENOR}),
+    ("forum_briefs:list", _("Briefs"), {Role.MEMBER, Role.CONVENOR}),
     ("forum_members", _("Members"), {Role.CONVENOR}),
     ("notifications_failed", _("Undelivered emails"), {Role.CONVENOR}),
 ]

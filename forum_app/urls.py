@@ -29,6 +29,7 @@ forum_patterns = [
     ),
     path("issues/", include("issues.urls")),
     path("meetings/", include("meetings.urls")),
+    path("briefs/", include("escalations.forum_urls")),
 ]
 
 urlpatterns = [

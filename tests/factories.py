@@ -125,3 +125,21 @@ class ThemeFactory(factory.django.DjangoModelFactory):
 
     forum = factory.SubFactory(ForumFactory)
     name = factory.Sequence(lambda n: f"Theme {n}")
+
+
+# Escalations -------------------------------------------------------------------------------
+
+
+class DecisionFactory(factory.django.DjangoModelFactory):
+    """A meeting's decision to escalate a theme to a leader (pass ``leader=``)."""
+
+    class Meta:
+        model = "meetings.Decision"
+
+    meeting = factory.SubFactory(MeetingFactory)
+    theme = factory.SubFactory(ThemeFactory, forum=factory.SelfAttribute("..meeting.forum"))
+    outcome = "escalate"
+    problem_statement = "Caseloads are over 30 per worker in three teams."
+    proposed_solution = "Cap caseloads at 22 and fund two agency posts."
+    ask = "Agree a caseload cap of 22 from April."
+    response_by = factory.LazyFunction(lambda: datetime.date.today() + datetime.timedelta(days=28))

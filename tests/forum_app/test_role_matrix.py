@@ -8,6 +8,7 @@ from forum_app.notifications.emails import unsubscribe_token
 from forum_app.services import invitation_create, membership_request
 from tests.access_policy import PERSONAS, POLICY
 from tests.conftest import client_for
+from tests.escalations.world import escalation_world
 from tests.factories import CommentFactory, IssueFactory, UserFactory
 from tests.meetings.world import meeting_world
 
@@ -77,6 +78,7 @@ def world(forum, member, convenor, steward, leader, outsider):
         "comment": [forum.slug, comment.pk],
     }
     args |= meeting_world(forum, convenor, member)
+    args |= escalation_world(forum, convenor, leader)
     return {"people": people, "args": args}
 
 

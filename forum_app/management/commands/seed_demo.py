@@ -7,6 +7,7 @@ from django.db import transaction
 
 from forum_app.demo import DEMO_FORUM_SLUG, DEMO_PASSWORD, DEMO_PEOPLE, logins_text
 from forum_app.models import PRIVILEGED_ROLES, Forum, Membership, User
+from escalations.demo import seed_briefs
 from issues.demo import seed_issues
 from meetings.demo import seed_meetings
 
@@ -63,3 +64,4 @@ def seed_feature_data(forum: Forum) -> None:
     """Each feature app adds its demo data here (issues, meetings, briefs)."""
     seed_issues(forum)
     seed_meetings(forum)
+    seed_briefs(forum)

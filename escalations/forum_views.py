@@ -1,0 +1,236 @@
+"""A forum's own brief pages: members read them, convenors write, send and follow them up."""
+
+import hashlib
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef, Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from escalations.forms import BriefForm, DifferenceForm, StatusForm, VerifyForm
+from escalations.models import Brief, BriefStatus, BriefVersion, Commitment, DifferenceReceipt
+from escalations.pdf import render_brief_html, render_brief_pdf
+from escalations.permissions import can_write_briefs, get_brief_in_forum
+from escalations.services import briefs as services
+from forum_app.permissions import CONVENORS, MEMBERS, forum_role_required
+from meetings.models import Decision, Outcome, Theme
+
+
+def pdf_response(pdf: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def brief_detail_queryset():
+    return Brief.objects.select_related("forum", "theme").prefetch_related(
+        "recipients",
+        "events",
+        "responses__leader",
+        Prefetch("commitments", queryset=Commitment.objects.prefetch_related("notes")),
+        Prefetch("versions", queryset=BriefVersion.objects.defer("pdf", "html", "snapshot")),
+        "difference_tallies",
+    )
+
+
+@forum_role_required(MEMBERS | CONVENORS)
+def brief_list(request: HttpRequest) -> HttpResponse:
+    forum = request.forum
+    writer = can_write_briefs(request.membership)
+    briefs = Brief.objects.in_forum(forum).select_related("theme")
+    if not writer:
+        briefs = briefs.sent()
+    waiting = []
+    if writer:
+        waiting = (
+            Decision.objects.filter(meeting__forum=forum, outcome=Outcome.ESCALATE)
+            .annotate(has_brief=Exists(Brief.objects.filter(decision=OuterRef("pk"))))
+            .filter(has_brief=False)
+            .select_related("theme", "meeting")
+        )
+    return render(
+        request,
+        "escalations/forum_briefs.html",
+        {"forum": forum, "briefs": briefs, "waiting": waiting, "can_write": writer},
+    )
+
+
+def _started(request: HttpRequest, brief: Brief) -> HttpResponse:
+    messages.success(request, _("Draft brief %(ref)s started.") % {"ref": brief.reference})
+    return redirect("forum_briefs:edit", request.forum.slug, brief.pk)
+
+
+@require_POST
+@forum_role_required(CONVENORS)
+def brief_from_decision(request: HttpRequest, decision: int) -> HttpResponse:
+    found = get_object_or_404(
+        Decision.objects.select_related("theme"),
+        pk=decision,
+        meeting__forum=request.forum,
+        outcome=Outcome.ESCALATE,
+    )
+    brief = services.brief_create(
+        forum=request.forum, actor=request.user, theme=found.theme, decision=found
+    )
+    return _started(request, brief)
+
+
+@require_POST
+@forum_role_required(CONVENORS)
+def brief_from_theme(request: HttpRequest, theme: int) -> HttpResponse:
+    found = get_object_or_404(Theme, pk=theme, forum=request.forum)
+    brief = services.brief_create(forum=request.forum, actor=request.user, theme=found)
+    return _started(request, brief)
+
+
+@forum_role_required(MEMBERS | CONVENORS)
+def brief_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    writer = can_write_briefs(request.membership)
+    brief = get_brief_in_forum(request.forum, pk, drafts=writer)
+    brief = brief_detail_queryset().get(pk=brief.pk)
+    answered = DifferenceReceipt.objects.filter(brief=brief, user=request.user).exists()
+    return render(
+        request,
+        "escalations/forum_brief.html",
+        {
+            "forum": request.forum,
+            "brief": brief,
+            "can_write": writer,
+            "status_form": StatusForm(initial={"status": brief.status}),
+            "difference_form": DifferenceForm(),
+            "answered": answered,
+        },
+    )
+
+
+@forum_role_required(CONVENORS)
+def brief_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    brief = get_brief_in_forum(request.forum, pk, drafts=True)
+    initial = {
+        "title": brief.title,
+        "problem": brief.problem,
+        "impact": brief.impact,
+        "proposed_solutions": brief.proposed_solutions,
+        "ask": brief.ask,
+        "response_by": brief.response_by,
+        "recipients": list(brief.recipients.all()),
+        "quoted": [q.issue_id for q in brief.quotes.all() if q.issue_id],
+    }
+    form = BriefForm(request.POST or None, initial=initial, forum=request.forum, theme=brief.theme)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.brief_update(brief=brief, actor=request.user, data=form.to_data())
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Brief saved. Preview it before sending."))
+            return redirect(brief.get_absolute_url())
+    return render(
+        request,
+        "escalations/brief_edit.html",
+        {"forum": request.forum, "brief": brief, "form": form},
+    )
+
+
+@forum_role_required(CONVENORS)
+def brief_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    brief = get_brief_in_forum(request.forum, pk, drafts=True)
+    snapshot = services.brief_snapshot(brief, version=None, sent_at=brief.updated_at)
+    html = render_brief_html(
+        snapshot, stylesheet_href=static("css/pdf/brief.css"), back_url=brief.get_absolute_url()
+    )
+    return HttpResponse(html)
+
+
+@forum_role_required(CONVENORS)
+def brief_draft_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    brief = get_brief_in_forum(request.forum, pk, drafts=True)
+    snapshot = services.brief_snapshot(brief, version=None, sent_at=brief.updated_at)
+    pdf = render_brief_pdf(render_brief_html(snapshot))
+    return pdf_response(pdf, f"{brief.reference}-draft.pdf")
+
+
+@require_POST
+@forum_role_required(CONVENORS)
+def brief_send(request: HttpRequest, pk: int) -> HttpResponse:
+    brief = get_brief_in_forum(request.forum, pk, drafts=True)
+    try:
+        version = services.brief_send(brief=brief, actor=request.user)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect("forum_briefs:edit", request.forum.slug, brief.pk)
+    messages.success(
+        request,
+        _("Version %(n)s of %(ref)s sent.") % {"n": version.number, "ref": brief.reference},
+    )
+    return redirect(brief.get_absolute_url())
+
+
+@forum_role_required(MEMBERS | CONVENORS)
+def version_pdf(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+    brief = get_brief_in_forum(request.forum, pk, drafts=False)
+    version = get_object_or_404(BriefVersion, brief=brief, number=number)
+    return pdf_response(bytes(version.pdf), f"{brief.reference}-v{number}.pdf")
+
+
+@require_POST
+@forum_role_required(CONVENORS)
+def brief_status(request: HttpRequest, pk: int) -> HttpResponse:
+    brief = get_brief_in_forum(request.forum, pk, drafts=False)
+    form = StatusForm(request.POST)
+    if form.is_valid():
+        services.brief_set_status(
+            brief=brief, actor=request.user, status=form.cleaned_data["status"]
+        )
+        messages.success(request, _("Status updated."))
+    else:
+        messages.error(request, _("Choose a status from the list."))
+    return redirect(brief.get_absolute_url())
+
+
+@require_POST
+@forum_role_required(MEMBERS | CONVENORS)
+def brief_difference(request: HttpRequest, pk: int) -> HttpResponse:
+    brief = get_brief_in_forum(request.forum, pk, drafts=False)
+    form = DifferenceForm(request.POST)
+    if not form.is_valid() or brief.status != BriefStatus.RESOLVED:
+        messages.error(request, _("Choose one of the answers once the brief is resolved."))
+        return redirect(brief.get_absolute_url())
+    counted = services.difference_answer(
+        brief=brief, actor=request.user, answer=form.cleaned_data["answer"]
+    )
+    messages.success(
+        request,
+        _("Thank you. Your answer is counted without your name.")
+        if counted
+        else _("You have already answered for this brief."),
+    )
+    return redirect(brief.get_absolute_url())
+
+
+@forum_role_required(MEMBERS | CONVENORS)
+def brief_verify(request: HttpRequest) -> HttpResponse:
+    form = VerifyForm(request.POST or None, request.FILES or None)
+    result = None
+    checked = False
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data.get("pdf")
+        if upload:
+            digest = hashlib.sha256()
+            for chunk in upload.chunks():
+                digest.update(chunk)
+            sha = digest.hexdigest()
+        else:
+            sha = form.cleaned_data["sha256"]
+        result = services.version_for_hash(request.forum, sha)
+        checked = sha
+    return render(
+        request,
+        "escalations/verify.html",
+        {"forum": request.forum, "form": form, "result": result, "checked": checked},
+    )
