@@ -78,6 +78,17 @@ KINDS: dict[str, Kind] = {
             can_turn_off=False,
         ),
         Kind(
+            "brief_reminder",
+            _("Reminders about briefs to answer"),
+            _("A brief addressed to you is nearly due, due or overdue."),
+            can_turn_off=False,
+        ),
+        Kind(
+            "brief_moved_up",
+            _("Briefs moved up the ladder"),
+            _("A brief from your forum went unanswered and was sent to the next leader up."),
+        ),
+        Kind(
             "brief_response",
             _("Leaders' responses"),
             _("A leader acknowledges or answers a brief from your forum."),

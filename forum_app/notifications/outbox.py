@@ -1,8 +1,10 @@
 """The outbox: queue a message with the change that causes it, then send it exactly once.
 
-``notify`` writes a row inside the caller's transaction and hands it to a worker after
-commit. Whoever sends a row (the task, the sweeper, or both at once) first claims it with a
-conditional UPDATE, so only one of them sends it. A row left in "sending" by a worker that
+``notify`` writes a row inside the caller's transaction; after commit the rows that
+transaction queued go to workers in chunks of up to ``CHUNK``, one task each. Whoever sends a
+row (a task, the sweeper, or several at once) first claims it with a conditional UPDATE, so
+only one of them sends it. A chunk is sent over one connection to the mail server, and each
+row is marked sent as soon as the server accepts it. A row left in "sending" by a worker that
 died is claimed again once its lease runs out. Transient failures (the mail server busy or
 unreachable) are retried with backoff and jitter up to a cap; anything else fails at once
 and is listed, with its reason, for convenors and site admins to retry.
@@ -13,19 +15,29 @@ import random
 import smtplib
 import socket
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from types import TracebackType
+from typing import Any, Self
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives, mailers
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from forum_app.models import Delivery, Forum, Notification, NotificationPreference, User
+from forum_app.models import (
+    Delivery,
+    Forum,
+    Notification,
+    NotificationPreference,
+    NotificationQuerySet,
+    User,
+)
 from forum_app.notifications.emails import render_email
 from forum_app.notifications.kinds import kind_for
 
@@ -37,6 +49,9 @@ LEASE = timedelta(minutes=10)
 MAX_RETRY_DELAY = timedelta(minutes=15)
 # One sweep stops claiming after this long, well inside the sweep task's time limit.
 SWEEP_BUDGET_SECONDS = 60
+# Rows per task and per sweeper claim: one claim, one mail connection, well inside a task's
+# time limit even when the mail server is slow.
+CHUNK = 50
 
 
 def delivery_for(user: User | None, kind: str) -> str:
@@ -70,40 +85,96 @@ def notify(
     (default now) holds a reminder back until then; the sweeper sends it when it falls due.
     The recipient's preference decides whether it goes straight away, waits for their
     digest, or is not sent. Returns the new row, or None for a duplicate or a kind they
-    turned off.
+    turned off. A fixed few queries: the preference, and the insert in a savepoint.
     """
     delivery = delivery_for(recipient, kind)
     if delivery == Delivery.OFF:
         return None
     digest = delivery if delivery in {Delivery.DAILY, Delivery.WEEKLY} else ""
-    try:
-        with transaction.atomic():
-            row = Notification.objects.create(
-                kind=kind,
-                email=email,
-                dedupe_key=dedupe_key[:200],
-                context=context,
-                recipient=recipient,
-                forum=forum,
-                status=Notification.Status.DIGEST if digest else Notification.Status.PENDING,
-                digest=digest,
-                due_at=due_at or timezone.now(),
-            )
-    except IntegrityError:
+    row = Notification(
+        kind=kind,
+        email=email,
+        dedupe_key=dedupe_key[:200],
+        context=context,
+        recipient=recipient,
+        forum=forum,
+        status=Notification.Status.DIGEST if digest else Notification.Status.PENDING,
+        digest=digest,
+        due_at=due_at or timezone.now(),
+    )
+    if not _insert_unless_duplicate(row):
         return None
     if not digest and row.due_at <= timezone.now():
-        transaction.on_commit(lambda: dispatch(row.pk))
+        dispatch_after_commit(row.pk)
     return row
 
 
-def dispatch(pk: int) -> None:
-    """Hand a row to a worker. If the broker is down the row waits for the sweeper."""
-    from forum_app.tasks import send_notification
+def _insert_unless_duplicate(row: Notification) -> bool:
+    """Insert ``row`` unless its dedupe key is taken; True if it was inserted.
 
+    The savepoint keeps the caller's transaction usable after a duplicate key.
+    """
     try:
-        send_notification.delay(pk)
-    except Exception:
-        logger.warning("Could not hand notification %s to a worker; the sweeper will send it.", pk)
+        with transaction.atomic():
+            row.save(force_insert=True)
+    except IntegrityError:
+        return False
+    return True
+
+
+class _AfterCommit:
+    """The rows queued in one transaction (or one savepoint of it), dispatched on commit.
+
+    Registered once per savepoint level, so rolling a savepoint back drops its rows with it
+    and a rolled-back transaction dispatches nothing.
+    """
+
+    def __init__(self) -> None:
+        self.ids: list[int] = []
+
+    def __call__(self) -> None:
+        dispatch(self.ids)
+
+
+def dispatch_after_commit(pk: int) -> None:
+    """Hand row ``pk`` to a worker once the current transaction commits (now, outside one)."""
+    db = transaction.get_connection()
+    if not db.in_atomic_block:
+        dispatch([pk])
+        return
+    level = set(db.savepoint_ids)
+    batch = next(
+        (
+            callback
+            for sids, callback, _robust in reversed(db.run_on_commit)
+            if isinstance(callback, _AfterCommit) and sids == level
+        ),
+        None,
+    )
+    if batch is None:
+        batch = _AfterCommit()
+        transaction.on_commit(batch)
+    batch.ids.append(pk)
+
+
+def dispatch(ids: int | Iterable[int]) -> None:
+    """Hand rows to workers, ``CHUNK`` per task. If the broker is down they wait for the sweeper.
+
+    After the first failed hand-off the rest are not tried: the broker is down, and a page
+    must not wait for it once per chunk.
+    """
+    from forum_app.tasks import send_notifications
+
+    ids = [ids] if isinstance(ids, int) else list(ids)
+    for start in range(0, len(ids), CHUNK):
+        try:
+            send_notifications.delay(ids[start : start + CHUNK])
+        except Exception:
+            logger.warning(
+                "Could not hand %s notification(s) to a worker; the sweeper will send them.",
+                len(ids) - start,
+            )
+            return
 
 
 @dataclass(frozen=True)
@@ -113,6 +184,15 @@ class Outcome:
 
 
 SKIPPED = Outcome()
+
+
+@dataclass(frozen=True)
+class ChunkOutcome:
+    """What happened to a chunk: how many were sent, and which rows to try again when."""
+
+    sent: int = 0
+    retry_ids: tuple[int, ...] = ()
+    retry_in: float | None = None
 
 
 def _claim(pk: int, now: datetime) -> bool:
@@ -136,7 +216,56 @@ def deliver(pk: int, *, now: datetime | None = None) -> Outcome:
         if not _claim(pk, now):
             return SKIPPED
         row = Notification.objects.get(pk=pk)
-    return _send(row)
+    with _Mailer() as mailer:
+        return _send(row, mailer)
+
+
+def deliver_many(ids: Iterable[int], *, now: datetime | None = None) -> ChunkOutcome:
+    """Send each of these notifications that is due and that nobody else holds. Safe to repeat.
+
+    One claim for the chunk, one connection to the mail server, then one UPDATE per row
+    recording what happened to it.
+    """
+    now = now or timezone.now()
+    rows = _claim_many(Notification.objects.filter(pk__in=list(ids)), now, limit=None)
+    return _send_all(rows)
+
+
+def _claim_many(
+    candidates: NotificationQuerySet, now: datetime, *, limit: int | None
+) -> list[Notification]:
+    """Claim the due rows among ``candidates`` (the first ``limit`` by due time), all at once.
+
+    Whoever gets a row holds it for the lease; nobody else can claim it meanwhile. On
+    PostgreSQL the due rows are locked, skipping any another sender holds, and marked in the
+    same transaction. SQLite writes one transaction at a time (and a read transaction
+    upgraded to a write could fail), so there the conditional UPDATE comes first and the rows
+    it marked are read back inside the same transaction.
+    """
+    due = candidates.due(now, LEASE)
+    claim = {
+        "status": Notification.Status.SENDING,
+        "claimed_at": now,
+        "attempts": F("attempts") + 1,
+    }
+    if connection.features.has_select_for_update_skip_locked:
+        with transaction.atomic():
+            _claim_without_waiting_for_disk()
+            locked = due.order_by("due_at", "pk").select_for_update(skip_locked=True)
+            rows = list(locked[:limit] if limit else locked)
+            Notification.objects.filter(pk__in=[row.pk for row in rows]).update(**claim)
+        for row in rows:
+            row.status, row.claimed_at, row.attempts = claim["status"], now, row.attempts + 1
+        return rows
+    if limit:
+        first = due.order_by("due_at", "pk").values_list("pk", flat=True)[:limit]
+        candidates = candidates.filter(pk__in=list(first))
+        due = candidates.due(now, LEASE)
+    with transaction.atomic():
+        if not due.update(**claim):
+            return []
+        mine = candidates.filter(status=Notification.Status.SENDING, claimed_at=now)
+        return list(mine.order_by("due_at", "pk"))
 
 
 def _claim_without_waiting_for_disk() -> None:
@@ -144,11 +273,59 @@ def _claim_without_waiting_for_disk() -> None:
 
     Safe for a claim: the "sent" mark that follows is a normal commit, which flushes the
     claim with it; if the server crashed before either reached disk, the row is simply
-    pending again, as if never claimed. It saves one disk flush per email.
+    pending again, as if never claimed. It saves one disk flush per claim.
     """
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL synchronous_commit TO OFF")
+
+
+class _Mailer:
+    """One connection to the mail server, kept open for a chunk and opened again after a failure.
+
+    ``unreachable`` is set when the connection cannot be opened at all; the rest of the chunk
+    is then put back for later instead of each waiting for the same timeout.
+    """
+
+    def __init__(self) -> None:
+        self.backend = mailers.default
+        self.connected = False
+        self.unreachable = False
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def send(self, message: EmailMultiAlternatives) -> None:
+        if not self.connected:
+            try:
+                self.backend.open()
+            except Exception:
+                self.unreachable = True
+                raise
+            self.connected = True
+        try:
+            self.backend.send_messages([message])
+        except Exception:
+            # After a refusal or a dropped line the session may be unusable: start afresh.
+            self.close()
+            raise
+
+    def close(self) -> None:
+        if not self.connected:
+            return
+        self.connected = False
+        try:
+            self.backend.close()
+        except Exception as error:  # The messages are already accepted or recorded.
+            logger.info("Closing the mail connection failed: %s", type(error).__name__)
 
 
 def _is_transient(error: BaseException) -> bool:
@@ -193,59 +370,97 @@ def retry_delay(attempts: int) -> float:
     return capped / 2 + random.uniform(0, capped / 2)
 
 
-def _send(row: Notification) -> Outcome:
-    mine = Notification.objects.filter(
+def _send(row: Notification, mailer: _Mailer) -> Outcome:
+    """Render and send one claimed row, then record on it what happened."""
+    return _record(row, _attempt(row, mailer))
+
+
+def _attempt(row: Notification, mailer: _Mailer) -> Exception | None:
+    """Render and send ``row``; the error if that failed."""
+    try:
+        mailer.send(render_email(row))
+    except Exception as error:  # Every failure is recorded on the row; none may stop a sweep.
+        return error
+    return None
+
+
+def _mine(row: Notification) -> NotificationQuerySet:
+    """``row``, only while this sender's claim on it still holds."""
+    return Notification.objects.filter(
         pk=row.pk, status=Notification.Status.SENDING, claimed_at=row.claimed_at
     )
-    try:
-        message = render_email(row)
-        message.send()
-    except Exception as error:  # Every failure is recorded on the row; none may stop a sweep.
-        transient = _is_transient(error)
-        reason = _reason(error)
-        logger.warning("Notification %s not sent: %s", row.pk, type(error).__name__)
-        if transient and row.attempts < settings.NOTIFICATION_MAX_ATTEMPTS:
-            delay = retry_delay(row.attempts)
-            mine.update(
-                status=Notification.Status.PENDING,
-                due_at=timezone.now() + timedelta(seconds=delay),
-                last_error=reason,
-            )
-            return Outcome(retry_in=delay)
-        if transient:
-            reason = _("Gave up after %(n)s attempts. %(reason)s") % {
-                "n": row.attempts,
-                "reason": reason,
-            }
-        mine.update(status=Notification.Status.FAILED, last_error=reason)
-        return SKIPPED
-    mine.update(status=Notification.Status.SENT, sent_at=timezone.now(), last_error="")
-    return Outcome(sent=True)
 
 
-def _claim_next(now: datetime) -> Notification | None:
-    """Claim the next due row nobody else is working on.
+def _record(row: Notification, error: BaseException | None) -> Outcome:
+    """Mark the row sent; or put it back for a retry with backoff, or mark it failed, with why.
 
-    On PostgreSQL rows another sweeper has locked are skipped rather than waited for; the
-    conditional UPDATE in ``_claim`` is what makes the claim exclusive on every database.
+    One UPDATE, and only while this sender's claim holds.
     """
-    candidates = Notification.objects.due(now, LEASE).order_by("due_at", "pk")
-    for _attempt in range(10):
-        if connection.features.has_select_for_update_skip_locked:
-            with transaction.atomic():
-                _claim_without_waiting_for_disk()
-                pk = candidates.select_for_update(skip_locked=True).values_list("pk", flat=True)
-                pk = pk.first()
-                claimed = pk is not None and _claim(pk, now)
-        else:
-            # SQLite writes one at a time; a read transaction upgraded to a write could fail.
-            pk = candidates.values_list("pk", flat=True).first()
-            claimed = pk is not None and _claim(pk, now)
-        if pk is None:
-            return None
-        if claimed:
-            return Notification.objects.get(pk=pk)
-    return None
+    if error is None:
+        _mine(row).update(status=Notification.Status.SENT, sent_at=timezone.now(), last_error="")
+        return Outcome(sent=True)
+    transient = _is_transient(error)
+    reason = _reason(error)
+    logger.warning("Notification %s not sent: %s", row.pk, type(error).__name__)
+    if transient and row.attempts < settings.NOTIFICATION_MAX_ATTEMPTS:
+        delay = retry_delay(row.attempts)
+        _mine(row).update(
+            status=Notification.Status.PENDING,
+            due_at=timezone.now() + timedelta(seconds=delay),
+            last_error=reason,
+        )
+        return Outcome(retry_in=delay)
+    if transient:
+        reason = _("Gave up after %(n)s attempts. %(reason)s") % {
+            "n": row.attempts,
+            "reason": reason,
+        }
+    _mine(row).update(status=Notification.Status.FAILED, last_error=reason)
+    return SKIPPED
+
+
+class _ChunkSender:
+    """Sends claimed rows one by one over one mail connection and records each at once.
+
+    If the mail server cannot be reached, or the task runs out of time, the rows after that
+    are put back for a retry without being tried.
+    """
+
+    def __init__(self, mailer: _Mailer) -> None:
+        self.mailer = mailer
+        self.stopped: Exception | None = None
+        self.sent = 0
+        self.retries: dict[int, float] = {}
+
+    def send(self, row: Notification) -> None:
+        error = self.stopped or _attempt(row, self.mailer)
+        if self.mailer.unreachable or isinstance(error, SoftTimeLimitExceeded):
+            self.stopped = error
+        outcome = _record(row, error)
+        self.sent += outcome.sent
+        if outcome.retry_in is not None:
+            self.retries[row.pk] = outcome.retry_in
+
+    def outcome(self) -> ChunkOutcome:
+        return ChunkOutcome(
+            sent=self.sent,
+            retry_ids=tuple(self.retries),
+            retry_in=max(self.retries.values()) if self.retries else None,
+        )
+
+
+def _send_all(rows: list[Notification]) -> ChunkOutcome:
+    """Send claimed rows over one connection; each is marked as soon as its fate is known.
+
+    Marking each row (a normal, flushed commit) straight after the server accepts it,
+    rather than all at the end, keeps what a worker killed mid-chunk can send twice to one
+    message, as for one row.
+    """
+    with _Mailer() as mailer:
+        sender = _ChunkSender(mailer)
+        for row in rows:
+            sender.send(row)
+    return sender.outcome()
 
 
 def outbox_sweep(now: datetime | None = None, *, limit: int = 1000) -> int:
@@ -253,19 +468,18 @@ def outbox_sweep(now: datetime | None = None, *, limit: int = 1000) -> int:
 
     Called every minute by Celery beat and by the embedded scheduler. Picks up rows whose
     hand-off to a worker failed (broker down), rows due for a retry, reminders that have
-    fallen due, and rows stuck in "sending" past the lease. A failing row is recorded and
-    the sweep moves on.
+    fallen due, and rows stuck in "sending" past the lease. Claims and sends ``CHUNK`` rows
+    at a time; a failing row is recorded and the sweep moves on.
     """
     now = now or timezone.now()
     deadline = time.monotonic() + SWEEP_BUDGET_SECONDS
-    sent = 0
-    for _n in range(limit):
-        if time.monotonic() > deadline:
+    sent = claimed = 0
+    while claimed < limit and time.monotonic() < deadline:
+        rows = _claim_many(Notification.objects.all(), now, limit=min(CHUNK, limit - claimed))
+        if not rows:
             break
-        row = _claim_next(now)
-        if row is None:
-            break
-        sent += _send(row).sent
+        claimed += len(rows)
+        sent += _send_all(rows).sent
     return sent
 
 
@@ -278,6 +492,6 @@ def notification_retry(*, notification: Notification, actor: User) -> Notificati
     if not updated:
         raise ValidationError(_("This email is no longer marked as failed."))
     logger.info("Notification %s queued again by user %s.", notification.pk, actor.pk)
-    transaction.on_commit(lambda: dispatch(notification.pk))
+    dispatch_after_commit(notification.pk)
     notification.refresh_from_db()
     return notification

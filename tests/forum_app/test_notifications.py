@@ -3,6 +3,7 @@
 Real workers, a real broker and a real mail server are exercised in test_worker.py.
 """
 
+import math
 import re
 import smtplib
 import threading
@@ -19,12 +20,15 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from forum_app import notifications
 from forum_app.celery import app as celery_app
 from forum_app.models import Delivery, Notification, NotificationPreference
 from forum_app.notifications import (
+    CHUNK,
     KINDS,
     LEASE,
     deliver,
+    deliver_many,
     digests_send,
     notify,
     outbox_sweep,
@@ -72,6 +76,38 @@ class DisconnectedBackend(LocmemBackend):
 
     def send_messages(self, messages):
         raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+
+
+class PickyBackend(LocmemBackend):
+    """Refuses ``gone…`` addresses (550) and answers ``busy…`` with 451; delivers the rest."""
+
+    def send_messages(self, messages):
+        for message in messages:
+            if message.to[0].startswith("gone"):
+                raise smtplib.SMTPRecipientsRefused({message.to[0]: (550, b"5.1.1 No such user")})
+            if message.to[0].startswith("busy"):
+                raise smtplib.SMTPDataError(451, b"4.3.0 Mail server busy, try again later")
+        return super().send_messages(messages)
+
+
+class CountingBackend(LocmemBackend):
+    """Counts the connections opened to it."""
+
+    opened = 0
+
+    def open(self):
+        type(self).opened += 1
+        return super().open()
+
+
+class UnreachableBackend(LocmemBackend):
+    """A mail server nobody can connect to; counts the tries."""
+
+    opened = 0
+
+    def open(self):
+        type(self).opened += 1
+        raise ConnectionRefusedError(111, "Connection refused")
 
 
 @pytest.fixture
@@ -292,6 +328,182 @@ def test_two_sweepers_at_the_same_moment_send_each_notification_once(postgres):
             connection.close()
 
     threads = [threading.Thread(target=sweep) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sum(counts) == 40
+    assert len(mail.outbox) == 40
+    assert len({m.to[0] for m in mail.outbox}) == 40
+    assert Notification.objects.filter(status="sent", attempts=1).count() == 40
+
+
+# Chunks: the rows of one transaction go to workers a chunk per task, over one connection.
+
+
+@pytest.fixture
+def chunks(monkeypatch) -> list[list[int]]:
+    """The ids each task was given, in the order the tasks ran (in-process here)."""
+    seen: list[list[int]] = []
+    real = notifications.deliver_many
+
+    def recording(ids, **kwargs):
+        seen.append(list(ids))
+        return real(ids, **kwargs)
+
+    monkeypatch.setattr(notifications, "deliver_many", recording)
+    return seen
+
+
+def notify_each(people, prefix: str = "batch") -> list[Notification]:
+    return [
+        notify(
+            kind="membership_approved",
+            email=person.email,
+            recipient=person,
+            dedupe_key=f"{prefix}:{person.pk}",
+            context={"forum": "Forum", "link": "http://x/f/"},
+        )
+        for person in people
+    ]
+
+
+@pytest.mark.django_db
+def test_120_notifications_in_one_transaction_go_out_in_3_tasks_each_sent_once(
+    chunks, django_capture_on_commit_callbacks
+):
+    people = UserFactory.create_batch(120)
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        rows = notify_each(people)
+    assert len(chunks) == math.ceil(120 / CHUNK) == 3
+    assert [len(ids) for ids in chunks] == [50, 50, 20]
+    assert sorted(pk for ids in chunks for pk in ids) == sorted(row.pk for row in rows)
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(person.email for person in people)
+    assert Notification.objects.filter(status="sent", attempts=1).count() == 120
+
+
+@pytest.mark.django_db
+def test_a_rolled_back_transaction_dispatches_nothing(chunks, django_capture_on_commit_callbacks):
+    people = UserFactory.create_batch(3)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with pytest.raises(RuntimeError), transaction.atomic():
+            notify_each(people)
+            raise RuntimeError("the change failed")
+    assert callbacks == [] and chunks == []
+    assert not Notification.objects.exists() and mail.outbox == []
+
+
+@pytest.mark.django_db
+def test_rows_of_a_rolled_back_savepoint_are_not_dispatched_with_the_rest(
+    chunks, django_capture_on_commit_callbacks
+):
+    first, dropped, last = UserFactory.create_batch(3)
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        [kept] = notify_each([first])
+        with pytest.raises(RuntimeError), transaction.atomic():
+            notify_each([dropped])
+            raise RuntimeError("this part failed")
+        [also] = notify_each([last])
+    assert chunks == [[kept.pk, also.pk]]
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([first.email, last.email])
+
+
+@pytest.mark.django_db
+def test_queueing_takes_a_fixed_number_of_queries_even_for_a_duplicate(member):
+    with CaptureQueriesContext(connection) as captured:
+        assert notify_each([member], prefix="q") != [None]
+        assert notify_each([member], prefix="q") == [None]
+    work = [q["sql"] for q in captured.captured_queries if "SAVEPOINT" not in q["sql"]]
+    # Per call: the recipient's preference, then the insert in a savepoint (released, or for
+    # a taken dedupe key rolled back and released, leaving the caller's transaction usable).
+    assert len(work) == 4, work
+    assert len(captured.captured_queries) == 4 + 5
+    assert Notification.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_sending_a_chunk_takes_one_query_per_row_and_a_fixed_few():
+    def cost(n: int) -> int:
+        rows = queue(n)
+        with CaptureQueriesContext(connection) as captured:
+            assert deliver_many([row.pk for row in rows]).sent == n
+        return len([q for q in captured.captured_queries if "SAVEPOINT" not in q["sql"]])
+
+    # One claim per chunk: on PostgreSQL lock the due rows and mark them (with the claim's
+    # asynchronous commit setting); on SQLite mark them, then read them back.
+    fixed = 3 if connection.vendor == "postgresql" else 2
+    assert cost(5) == 5 + fixed
+    assert cost(30) == 30 + fixed
+
+
+@pytest.mark.django_db
+def test_delivering_a_chunk_twice_sends_each_row_once():
+    ids = [row.pk for row in queue(4)]
+    assert deliver_many(ids).sent == 4
+    assert deliver_many(ids).sent == 0
+    assert len(mail.outbox) == 4
+
+
+@pytest.mark.django_db
+def test_a_chunk_with_a_refused_and_a_busy_address_sends_the_rest_and_records_both(mailer):
+    mailer(PickyBackend)
+    good = queue(2)
+    [gone] = queue(email="gone@council.example")
+    good += queue(1)
+    [busy] = queue(email="busy@council.example")
+    good += queue(2)
+    before = timezone.now()
+    outcome = deliver_many([row.pk for row in [*good, gone, busy]])
+    assert outcome.sent == 5
+    assert outcome.retry_ids == (busy.pk,) and outcome.retry_in > 0
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(row.email for row in good)
+    gone.refresh_from_db()
+    assert (gone.status, gone.attempts) == ("failed", 1)  # a permanent refusal is not retried
+    assert "refused the address" in gone.last_error and "550" in gone.last_error
+    busy.refresh_from_db()
+    assert (busy.status, busy.attempts) == ("pending", 1)
+    assert "451" in busy.last_error and busy.due_at > before  # waits for its backoff
+    assert Notification.objects.filter(status="sent", attempts=1).count() == 5
+
+
+@pytest.mark.django_db
+def test_the_sweeper_sends_in_chunks_over_one_connection_each(mailer):
+    mailer(CountingBackend)
+    CountingBackend.opened = 0
+    queue(CHUNK + 5)
+    assert outbox_sweep() == CHUNK + 5
+    assert CountingBackend.opened == 2
+    assert len(mail.outbox) == CHUNK + 5
+
+
+@pytest.mark.django_db
+def test_an_unreachable_mail_server_is_tried_once_per_chunk_and_the_rows_wait(mailer):
+    mailer(UnreachableBackend)
+    UnreachableBackend.opened = 0
+    rows = queue(5)
+    outcome = deliver_many([row.pk for row in rows])
+    assert UnreachableBackend.opened == 1
+    assert (outcome.sent, sorted(outcome.retry_ids)) == (0, sorted(row.pk for row in rows))
+    for row in rows:
+        row.refresh_from_db()
+        assert (row.status, row.attempts) == ("pending", 1)
+        assert "Connection refused" in row.last_error
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_given_the_same_chunk_send_each_row_once(postgres):
+    ids = [row.pk for row in queue(40)]
+    start = threading.Barrier(2)
+    counts: list[int] = []
+
+    def work() -> None:
+        start.wait()
+        try:
+            counts.append(deliver_many(ids).sent)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work) for _ in range(2)]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -25,13 +25,13 @@ import kombu.pools
 import pytest
 from aiosmtpd.controller import Controller
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import F
 from django.urls import reverse
 
 from forum_app.celery import app as celery_app
 from forum_app.models import Notification
-from forum_app.notifications import LEASE, notify, outbox_sweep
+from forum_app.notifications import CHUNK, LEASE, notify, outbox_sweep
 from tests.conftest import client_for, require_service
 from tests.factories import UserFactory
 
@@ -103,11 +103,12 @@ class SmtpSink:
     ``fail_times[address] = n`` answers 451 to the first n deliveries for that address;
     ``fail_always`` answers 451 every time; ``reject`` refuses the address with 550;
     ``hold`` keeps a delivery waiting (the sender is mid-send) until ``release`` is set,
-    then closes without accepting it.
+    then closes without accepting it. ``connections`` counts the sessions opened (EHLOs).
     """
 
     def __init__(self) -> None:
         self.accepted: list = []
+        self.connections = 0
         self.fail_times: dict[str, int] = {}
         self.fail_always: set[str] = set()
         self.reject: set[str] = set()
@@ -116,6 +117,12 @@ class SmtpSink:
         self.release = threading.Event()
         self.lock = threading.Lock()
         self.port = 0
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        with self.lock:
+            self.connections += 1
+        return responses
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.reject:
@@ -359,3 +366,76 @@ def test_mail_server_failing_three_times_then_recovering_delivers_one_email(
     assert gone.attempts == 1  # a refused address is not retried
     assert "550" in gone.last_error
     assert settings.NOTIFICATION_MAX_ATTEMPTS == 5  # the worker's cap came from its env
+
+
+def wait_for_workers(count: int) -> None:
+    """Until ``count`` workers answer a ping (they are consuming and their first sweep ran)."""
+    wait_for(
+        lambda: len(celery_app.control.ping(timeout=1, limit=count)) >= count,
+        60,
+        f"{count} worker(s) to start",
+    )
+
+
+def test_one_transactions_emails_go_out_in_chunks_over_one_smtp_connection_each(
+    workers, redis_server, smtp
+):
+    workers.start()
+    addresses = [f"person{i}@council.example" for i in range(CHUNK + 10)]
+    with publishing_to(redis_server.url):
+        wait_for_workers(1)
+        with transaction.atomic():
+            rows = [queue_for(address, f"chunk:{address}") for address in addresses]
+    wait_for(lambda: set(statuses(*rows)) == {"sent"}, 60, "every email to be sent")
+    time.sleep(1)
+    assert sorted(m["To"] for m in smtp.accepted) == sorted(addresses), workers.logs()
+    assert smtp.connections == 2  # one per chunk, not one per email
+
+
+def test_two_workers_given_the_same_chunk_send_each_email_once(workers, redis_server, smtp):
+    from forum_app.tasks import send_notifications
+
+    workers.start()
+    workers.start()
+    rows = [
+        Notification.objects.create(
+            kind="membership_approved",
+            email=f"race{i}@council.example",
+            dedupe_key=f"race{i}",
+            context={"forum": "Children's Practitioner Forum", "link": "http://x/f/childrens/"},
+        )
+        for i in range(30)
+    ]
+    with publishing_to(redis_server.url):
+        wait_for_workers(2)
+        ids = [row.pk for row in rows]
+        send_notifications.delay(ids)
+        send_notifications.delay(ids)  # a duplicate delivery, as after a broker hiccup
+    wait_for(lambda: set(statuses(*rows)) == {"sent"}, 60, "every email to be sent")
+    time.sleep(2)
+    assert len(smtp.accepted) == 30, workers.logs()
+    assert len({m["To"] for m in smtp.accepted}) == 30
+    assert Notification.objects.filter(status="sent", attempts=1).count() == 30
+
+
+def test_a_chunk_with_a_refused_and_a_flaky_address_sends_the_rest_and_retries_once(
+    workers, redis_server, smtp
+):
+    smtp.reject.add("gone@council.example")
+    smtp.fail_times["flaky@council.example"] = 1
+    workers.start(NOTIFICATION_RETRY_BASE_SECONDS="1")
+    order = ["first", "gone", "second", "flaky", "third"]
+    with publishing_to(redis_server.url), transaction.atomic():
+        rows = [queue_for(f"{name}@council.example", name) for name in order]
+    wait_for(
+        lambda: statuses(*rows) == ["sent", "failed", "sent", "sent", "sent"],
+        45,
+        "the chunk and its retry to finish",
+    )
+    time.sleep(1)
+    for name in ["first", "second", "third", "flaky"]:
+        assert len(smtp.to(f"{name}@council.example")) == 1, workers.logs()
+    assert smtp.to("gone@council.example") == []
+    gone, flaky = (Notification.objects.get(dedupe_key=key) for key in ["gone", "flaky"])
+    assert (gone.attempts, flaky.attempts) == (1, 2)
+    assert "550" in gone.last_error
