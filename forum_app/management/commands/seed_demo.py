@@ -5,9 +5,9 @@ from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from escalations.demo import seed_briefs
 from forum_app.demo import DEMO_FORUM_SLUG, DEMO_PASSWORD, DEMO_PEOPLE, logins_text
 from forum_app.models import PRIVILEGED_ROLES, Forum, Membership, User
-from escalations.demo import seed_briefs
 from issues.demo import seed_issues
 from meetings.demo import seed_meetings
 
