@@ -50,3 +50,13 @@ def meeting_ics(meeting: Meeting) -> bytes:
     event["organizer"] = organizer
     cal.add_component(event)
     return cal.to_ical()
+
+
+def invitation_attachment(row) -> tuple[str, str, str] | None:
+    """The calendar file for a meeting email, as the meeting stands when it is sent."""
+    meeting = (
+        Meeting.objects.select_related("forum").filter(pk=row.context.get("meeting_id")).first()
+    )
+    if meeting is None:
+        return None
+    return ("meeting.ics", meeting_ics(meeting).decode(), "text/calendar")

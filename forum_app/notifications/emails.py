@@ -1,6 +1,7 @@
 """Turning an outbox row into an email: templates, footer links and headers."""
 
 import hashlib
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 from urllib.parse import urlparse
@@ -17,6 +18,16 @@ from forum_app.models import Notification
 from forum_app.notifications.kinds import kind_for
 
 UNSUBSCRIBE_SALT = "forum_app.notifications.unsubscribe"
+
+# A file to attach to emails of a kind: (filename, content, mimetype), or None for none.
+# The app that owns a kind registers its builder (meetings attach the calendar file), so
+# this module never imports a feature app.
+Attachment = tuple[str, str | bytes, str]
+_ATTACHMENTS: dict[str, Callable[[Notification], Attachment | None]] = {}
+
+
+def register_attachment(kind: str, builder: Callable[[Notification], Attachment | None]) -> None:
+    _ATTACHMENTS[kind] = builder
 
 
 @cache
@@ -92,4 +103,8 @@ def render_email(row: Notification) -> EmailMultiAlternatives:
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message = EmailMultiAlternatives(subject=subject, body=text, to=[row.email], headers=headers)
     message.attach_alternative(html, "text/html")
+    builder = _ATTACHMENTS.get(row.kind)
+    attachment = builder(row) if builder else None
+    if attachment:
+        message.attach(*attachment)
     return message

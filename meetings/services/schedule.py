@@ -90,6 +90,7 @@ def _context(meeting: Meeting, change: str) -> dict:
     args = [meeting.forum.slug, meeting.pk]
     return {
         "forum": meeting.forum.name,
+        "meeting_id": meeting.pk,
         "title": meeting.title,
         "when": _when(meeting),
         "place": meeting.place,

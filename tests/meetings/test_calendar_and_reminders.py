@@ -103,6 +103,36 @@ def test_cancelling_sends_method_cancel_and_withdraws_reminders(forum, convenor,
     assert Notification.objects.filter(context__change="cancelled", email=member.email).exists()
 
 
+def attached_calendar(row: Notification) -> Calendar:
+    from forum_app.notifications.emails import render_email
+
+    message = render_email(row)
+    files = [
+        (name, body, kind) for name, body, kind in message.attachments if kind == "text/calendar"
+    ]
+    assert len(files) == 1, message.attachments
+    return Calendar.from_ical(files[0][1])
+
+
+def test_the_invitation_email_carries_the_calendar_file(forum, convenor, member):
+    meeting = services.meeting_schedule(forum=forum, actor=convenor, data=data(soon()))
+    row = Notification.objects.get(kind="meeting_scheduled", email=member.email)
+    calendar = attached_calendar(row)
+    event = calendar.walk("VEVENT")[0]
+    assert calendar["METHOD"] == "REQUEST"
+    assert str(event["UID"]).startswith(f"meeting-{meeting.pk}@")
+    assert event.decoded("DTSTART") == meeting.starts_at
+
+
+def test_the_cancellation_email_carries_a_cancelling_calendar_file(forum, convenor, member):
+    meeting = services.meeting_schedule(forum=forum, actor=convenor, data=data(soon()))
+    services.meeting_cancel(meeting=meeting, actor=convenor)
+    row = Notification.objects.get(context__change="cancelled", email=member.email)
+    calendar = attached_calendar(row)
+    assert calendar["METHOD"] == "CANCEL"
+    assert calendar.walk("VEVENT")[0]["STATUS"] == "CANCELLED"
+
+
 def test_scheduling_in_the_past_or_without_a_place_is_refused(forum, convenor):
     with pytest.raises(Exception, match="future"):
         services.meeting_schedule(
