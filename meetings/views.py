@@ -14,6 +14,7 @@ from django.views.decorators.http import condition, require_GET, require_POST
 from forum_app.permissions import CONVENORS, MEMBERS, forum_role_required
 from issues.models import Issue
 from meetings import services
+from meetings.agenda import follow_up_entries
 from meetings.calendar import meeting_ics
 from meetings.forms import (
     AgendaItemForm,
@@ -158,9 +159,17 @@ def _agenda(meeting: Meeting) -> dict:
         .annotate(issue_count=Count("theme_issues"))
         .order_by("status", "name")
     )
+    previous = (
+        Meeting.objects.filter(forum=meeting.forum, starts_at__lt=meeting.starts_at)
+        .exclude(phase=Phase.CANCELLED)
+        .order_by("-starts_at")
+        .values_list("starts_at", flat=True)
+        .first()
+    )
     return {
         "new_issues": list(services.new_issues_for(meeting).select_related("category")[:50]),
         "carried": list(carried),
+        "follow_ups": follow_up_entries(meeting.forum, previous.date() if previous else None),
         "items": list(meeting.agenda_items.all()),
     }
 
