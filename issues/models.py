@@ -5,7 +5,12 @@ carry no time of day, and only a hash of the raiser's receipt code is kept.
 """
 
 from django.conf import settings
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.contrib.postgres.search import (
+    SearchQuery,
+    SearchRank,
+    SearchVector,
+    SearchVectorField,
+)
 from django.db import connections, models
 from django.db.models import Case, Count, Exists, F, FloatField, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
@@ -74,10 +79,40 @@ OPEN_STATUSES = (Status.NEW, Status.ON_AGENDA, Status.IN_THEME, Status.ESCALATED
 SEARCH_FIELDS = ("title", "body", "impact", "proposed_solution")
 SEARCH_CONFIG = "english"
 MAX_SEARCH_WORDS = 12
+LIST_FIELDS = (
+    "forum",
+    "title",
+    "category",
+    "category__name",
+    "category__is_safety",
+    "service_area",
+    "service_area__name",
+    "status",
+    "safety_risk",
+    "raised_on",
+    "is_anonymous",
+    "author",
+    "author__display_name",
+    "author__email",
+    "merged_into",
+    "hidden",
+    "hidden_reason",
+)
+
+
+class SearchDocumentField(SearchVectorField):
+    """A PostgreSQL ``tsvector`` column (unused on other databases).
+
+    Django's check asking for ``django.contrib.postgres`` in INSTALLED_APPS is skipped:
+    the column reads and writes as plain text and needs none of that app's set-up.
+    """
+
+    def _check_postgres_installed(self, *args):
+        return []
 
 
 def search_vector() -> SearchVector:
-    """The full-text document of an issue; the PostgreSQL GIN index is built on exactly this."""
+    """The full-text document of an issue, as stored in ``Issue.search_document``."""
     return SearchVector(*SEARCH_FIELDS, config=SEARCH_CONFIG)
 
 
@@ -120,7 +155,13 @@ class IssueQuerySet(models.QuerySet["Issue"]):
         )
 
     def for_display(self) -> "IssueQuerySet":
-        return self.select_related("category", "service_area", "author", "merged_into")
+        return self.select_related("category", "service_area", "author", "merged_into").defer(
+            "search_document", "merged_into__search_document"
+        )
+
+    def for_list(self) -> "IssueQuerySet":
+        """Load only what a list of issues shows: no long texts, no merged-into issue."""
+        return self.select_related("category", "service_area", "author").only(*LIST_FIELDS)
 
     def search(self, text: str) -> "IssueQuerySet":
         """Keep issues matching ``text`` and annotate ``rank`` (best match first).
@@ -133,10 +174,8 @@ class IssueQuerySet(models.QuerySet["Issue"]):
             return self.annotate(rank=Value(0.0, output_field=FloatField()))
         if connections[self.db].vendor == "postgresql":
             query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
-            return (
-                self.annotate(document=search_vector())
-                .filter(document=query)
-                .annotate(rank=SearchRank(F("document"), query))
+            return self.filter(search_document=query).annotate(
+                rank=SearchRank(F("search_document"), query)
             )
         condition = Q()
         for word in text.split()[:MAX_SEARCH_WORDS]:
@@ -158,7 +197,10 @@ class IssueQuerySet(models.QuerySet["Issue"]):
         supported: bool = False,
         sort: str = "",
     ) -> "IssueQuerySet":
-        """Apply the list page's filters and sort (``with_viewer`` must come first)."""
+        """Apply the list page's filters and sort (``with_viewer`` must come first).
+
+        Without search words, "relevance" means newest first.
+        """
         found = self.search(q)
         if category:
             found = found.filter(category=category)
@@ -170,7 +212,7 @@ class IssueQuerySet(models.QuerySet["Issue"]):
             found = found.filter(author=user, is_anonymous=False)
         if supported:
             found = found.filter(supported_by_me=True)
-        return found.sorted_by(sort or "relevance")
+        return found.sorted_by(sort or ("relevance" if q.strip() else "newest"))
 
     def sorted_by(self, sort: str) -> "IssueQuerySet":
         """Order by ``sort``: newest, supported, longest_open or relevance (needs ``search``)."""
@@ -230,6 +272,9 @@ class Issue(models.Model):
     version = models.PositiveIntegerField(default=1)
     hidden = models.BooleanField(default=False)
     hidden_reason = models.TextField(blank=True)
+    # PostgreSQL fills this from the texts in a trigger (migration 0003) on every write,
+    # bulk inserts included; other databases leave it empty and search the texts directly.
+    search_document = SearchDocumentField(null=True, blank=True, editable=False)
 
     objects = IssueQuerySet.as_manager()
 
@@ -254,7 +299,16 @@ class Issue(models.Model):
                 condition=~Q(merged_into=F("pk")), name="issue_not_merged_into_itself"
             ),
         ]
-        indexes = [models.Index(fields=["forum", "status", "raised_on"], name="issue_listing")]
+        indexes = [
+            models.Index(fields=["forum", "status", "raised_on"], name="issue_listing"),
+            models.Index(
+                "forum",
+                models.F("raised_on").desc(),
+                models.F("id").desc(),
+                name="issue_newest",
+                condition=Q(merged_into=None),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title

@@ -1,11 +1,13 @@
 """Open issues like a given text: "Is this already raised?" and an issue's "Similar issues".
 
-Each web process keeps one fitted similarity engine per forum in memory. A version stamp
-in the shared cache says when the forum's issues last changed: the issue services call
-``invalidate`` and the stamp moves on once their transaction commits. A process holding an
-engine fitted under another stamp refits on its next request (a large forum in the
-background, answering from the older vectors meanwhile); a repeat request with nothing
-changed reuses the vectors it has.
+Each web process keeps one fitted similarity engine per forum in memory. Fitting a large
+forum takes seconds, so no request ever waits for one: a process with no engine for a
+forum starts fitting it in a background thread and answers "not ready yet" meanwhile
+(the pages ask again a moment later). A version stamp in the shared cache says when the
+forum's issues last changed: the issue services call ``invalidate`` and the stamp moves
+on once their transaction commits. A process holding an engine fitted under another
+stamp refits in the background too, answering from the older vectors meanwhile; a repeat
+request with nothing changed reuses the vectors it has.
 """
 
 import logging
@@ -26,7 +28,7 @@ from issues.similarity import Doc, Key, Match, TfidfEngine, issue_text
 
 logger = logging.getLogger(__name__)
 
-# Fitting 10,000 issues blocks a request for several seconds; issues raised long ago that
+# Fitting 10,000 issues takes several seconds and much memory; issues raised long ago that
 # are still open are rarely the ones a person retypes.
 FIT_LIMIT = 5_000
 # Character 4-grams alone match as well as 3- to 5-grams on the sample, at under half the
@@ -36,8 +38,8 @@ MIN_WORDS = 3
 MIN_SCORE = 0.12
 QUERY_CHARS = 10_000
 CACHED_FORUMS = 8
-# Forums with at least this many fitted issues are refitted in the background.
-BACKGROUND_FROM = 1_000
+# Pages ask again every couple of seconds while vectors are fitted, up to this many times.
+MAX_ATTEMPTS = 15
 # When the shared cache cannot be read, trust a fitted engine for this long (seconds).
 TRUST_WITHOUT_STAMP = 300
 
@@ -74,17 +76,20 @@ def has_enough_words(text: str) -> bool:
 
 def similar_issues(
     *, forum: Forum, text: str, exclude: Key | None = None, k: int = 5, category: str = ""
-) -> list[SimilarIssue]:
+) -> list[SimilarIssue] | None:
     """Up to ``k`` open, visible issues of ``forum`` most like ``text``, best first.
 
     ``exclude`` leaves out one issue (the one being shown); ``category`` (a category id as
     text) favours issues in that category a little. Texts of under a few words find
-    nothing. The issues, with ``support_count``, are loaded in one query.
+    nothing. The issues, with ``support_count``, are loaded in one query. None means the
+    forum's vectors are still being fitted: ask again in a moment.
     """
     text = text[:QUERY_CHARS]
     if k <= 0 or not has_enough_words(text):
         return []
     engine = _engine_for(forum.pk)
+    if engine is None:
+        return None
     # A few spare matches stand in for any closed or hidden since the engine was fitted.
     matches = [
         match
@@ -182,14 +187,12 @@ def _is_current(fitted: _Fitted, stamp: int | None) -> bool:
     return fitted.stamp == stamp
 
 
-def _engine_for(forum_id: int) -> TfidfEngine:
-    """The forum's fitted engine, refitted when its issues have changed.
+def _engine_for(forum_id: int) -> TfidfEngine | None:
+    """The forum's fitted engine, or None while this process fits its first one.
 
-    A process with no engine for the forum fits one before answering, and a small forum
-    is refitted the same way, so a new issue is findable at once. A large forum is
-    refitted in a background thread while requests answer from the older vectors, so
-    nobody waits seconds for a page because someone else raised an issue. Only one fit
-    per forum runs at a time; requests that find one running use the older vectors.
+    When the forum's issues have changed since the engine was fitted, a refit starts in the
+    background and this answer comes from the older vectors. Only one fit per forum runs
+    at a time.
     """
     stamp = _current_stamp(forum_id)
     with _registry:
@@ -197,20 +200,19 @@ def _engine_for(forum_id: int) -> TfidfEngine:
         lock = _fit_locks.setdefault(forum_id, threading.Lock())
     if fitted is not None and _is_current(fitted, stamp):
         return fitted.engine
-    if not lock.acquire(blocking=fitted is None):
-        return fitted.engine
-    if fitted is not None and fitted.size >= BACKGROUND_FROM:
-        thread = threading.Thread(
-            target=_refit_then_release, args=(forum_id, stamp, lock), daemon=True
-        )
-        with _registry:
-            _refits[forum_id] = thread
-        thread.start()
-        return fitted.engine
-    try:
-        return _refit(forum_id, stamp).engine
-    finally:
-        lock.release()
+    if lock.acquire(blocking=False):
+        _fit_in_background(forum_id, stamp, lock)
+    with _registry:  # the fit may already be done (it runs inline in some tests)
+        fitted = _fitted.get(forum_id)
+    return fitted.engine if fitted is not None else None
+
+
+def _fit_in_background(forum_id: int, stamp: int | None, lock: threading.Lock) -> None:
+    """Fit the forum's engine in a new thread, which releases ``lock`` when it is done."""
+    thread = threading.Thread(target=_refit_then_release, args=(forum_id, stamp, lock), daemon=True)
+    with _registry:
+        _refits[forum_id] = thread
+    thread.start()
 
 
 def _refit(forum_id: int, stamp: int | None) -> _Fitted:

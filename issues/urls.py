@@ -11,6 +11,7 @@ urlpatterns = [
     path("follow/", views.issue_follow, name="follow"),
     path("follow/update/", views.issue_follow_update, name="follow_update"),
     path("<int:pk>/", views.issue_detail, name="detail"),
+    path("<int:pk>/similar/", views.issue_similar_to, name="similar_to"),
     path("<int:pk>/edit/", views.issue_edit, name="edit"),
     path("<int:pk>/support/", views.issue_support, name="support"),
     path("<int:pk>/comments/", views.comment_post, name="comment"),

@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -27,6 +27,8 @@ from issues.models import TEXT_LIMIT, TITLE_LIMIT, Comment, Issue
 from issues.permissions import can_edit, can_moderate, get_comment_for, get_issue_for
 
 PAGE_SIZE = 20
+# The raise page sends at most this much of each text while typing (static/js/similar.js).
+RETRY_CHARS = 800
 
 
 def _errors_onto(form, error: ValidationError) -> None:
@@ -43,7 +45,7 @@ def issue_list(request: HttpRequest) -> HttpResponse:
     issues = (
         Issue.objects.in_forum(request.forum)
         .listed()
-        .for_display()
+        .for_list()
         .with_counts()
         .with_viewer(request.user)
         .filtered(user=request.user, **form.filters())
@@ -62,23 +64,75 @@ def issue_list(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-def _similar_to_typed(request: HttpRequest, data) -> list[similar.SimilarIssue] | None:
-    """Open issues like the title and "what happens" in ``data``; None when too short to try."""
-    text = f"{data.get('title', '')[:TITLE_LIMIT]}\n{data.get('body', '')[:TEXT_LIMIT]}"
-    if not similar.has_enough_words(text):
-        return None
+def _attempt(request: HttpRequest) -> int:
+    """How many times the page has already asked for similar issues while they were fitted."""
+    attempt = request.GET.get("attempt", "")
+    return min(int(attempt), similar.MAX_ATTEMPTS) if attempt.isdigit() else 0
+
+
+def _similar_context(
+    found: list[similar.SimilarIssue] | None, attempt: int, retry: QueryDict
+) -> dict:
+    """``similar`` to show, or ``looking`` with the query that asks again a moment later."""
+    if found is not None:
+        return {"similar": found, "looking": False}
+    retry["attempt"] = str(attempt + 1)
+    return {
+        "similar": None,
+        "looking": True,
+        "retry": retry.urlencode() if attempt < similar.MAX_ATTEMPTS else "",
+    }
+
+
+def _similar_to_typed(request: HttpRequest, data) -> dict:
+    """Template context for open issues like the title and "what happens" in ``data``.
+
+    ``similar`` is None when the text is too short to try; ``looking`` is true while the
+    forum's vectors are being fitted.
+    """
+    title, body = data.get("title", "")[:TITLE_LIMIT], data.get("body", "")[:TEXT_LIMIT]
+    if not similar.has_enough_words(f"{title}\n{body}"):
+        return {"similar": None, "looking": False}
     category = data.get("category", "")
-    return similar.similar_issues(
-        forum=request.forum, text=text, category=category if category.isdigit() else ""
-    )
+    category = category if category.isdigit() else ""
+    found = similar.similar_issues(forum=request.forum, text=f"{title}\n{body}", category=category)
+    retry = QueryDict(mutable=True)
+    retry.update({"title": title[:RETRY_CHARS], "body": body[:RETRY_CHARS], "category": category})
+    return _similar_context(found, _attempt(request), retry)
 
 
 @never_cache
 @forum_role_required(MEMBERS)
 def issue_similar(request: HttpRequest) -> HttpResponse:
     """Answer “Is this already raised?” while a person types on the raise page."""
-    context = {"forum": request.forum, "similar": _similar_to_typed(request, request.GET)}
+    context = {"forum": request.forum, **_similar_to_typed(request, request.GET)}
     return render(request, "issues/raise.html#similar", context)
+
+
+@never_cache
+@forum_role_required(MEMBERS)
+def issue_similar_to(request: HttpRequest, pk: int) -> HttpResponse:
+    """An issue's "Similar issues", which its page loads after showing everything else."""
+    issue = get_issue_for(request, pk)
+    moderator = can_moderate(request.membership)
+    show_content = moderator or not issue.hidden
+    context = {
+        "forum": request.forum,
+        "issue": issue,
+        "moderator": moderator,
+        "show_content": show_content,
+        "similar": [],
+    }
+    if show_content:
+        found = similar.similar_issues(
+            forum=request.forum,
+            text=similar.text_of(issue),
+            exclude=issue.pk,
+            category=str(issue.category_id),
+        )
+        context |= _similar_context(found, _attempt(request), QueryDict(mutable=True))
+    template = "issues/similar_to.html#section" if request.htmx else "issues/similar_to.html"
+    return render(request, template, context)
 
 
 @never_cache
@@ -88,7 +142,7 @@ def issue_raise(request: HttpRequest) -> HttpResponse:
         # Without JavaScript: show the page again, everything typed kept, with the matches.
         form = RaiseForm(initial=request.POST.dict(), forum=request.forum)
         context = {"forum": request.forum, "form": form}
-        context["similar"] = _similar_to_typed(request, request.POST)
+        context |= _similar_to_typed(request, request.POST)
         return render(request, "issues/raise.html", context)
     form = RaiseForm(request.POST if request.method == "POST" else None, forum=request.forum)
     if request.method == "POST" and form.is_valid():
@@ -116,12 +170,18 @@ def issue_raise(request: HttpRequest) -> HttpResponse:
 
 def _detail_context(request: HttpRequest, issue: Issue, **extra) -> dict:
     moderator = can_moderate(request.membership)
-    counted = Issue.objects.with_counts().with_viewer(request.user).get(pk=issue.pk)
+    support_count, supported_by_me = (
+        Issue.objects.filter(pk=issue.pk)
+        .with_counts()
+        .with_viewer(request.user)
+        .values_list("support_count", "supported_by_me")
+        .get()
+    )
     return {
         "forum": request.forum,
         "issue": issue,
-        "support_count": counted.support_count,
-        "supported_by_me": counted.supported_by_me,
+        "support_count": support_count,
+        "supported_by_me": supported_by_me,
         "comments": issue.comments.for_display(),
         "events": issue.events.all(),
         "revisions": issue.revisions.all(),
@@ -137,15 +197,7 @@ def _detail_context(request: HttpRequest, issue: Issue, **extra) -> dict:
 @forum_role_required(MEMBERS)
 def issue_detail(request: HttpRequest, pk: int) -> HttpResponse:
     issue = get_issue_for(request, pk)
-    context = _detail_context(request, issue)
-    if context["show_content"]:
-        context["similar"] = similar.similar_issues(
-            forum=request.forum,
-            text=similar.text_of(issue),
-            exclude=issue.pk,
-            category=str(issue.category_id),
-        )
-    return render(request, "issues/detail.html", context)
+    return render(request, "issues/detail.html", _detail_context(request, issue))
 
 
 @require_POST

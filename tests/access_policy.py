@@ -54,6 +54,7 @@ POLICY: dict[str, Rule] = {
     "issues:follow": Rule(FORUM_MEMBERS, args="forum"),
     "issues:follow_update": Rule(FORUM_MEMBERS, method="post", args="forum", data={"body": "x"}),
     "issues:detail": Rule(FORUM_MEMBERS, args="issue"),
+    "issues:similar_to": Rule(FORUM_MEMBERS, args="issue"),
     "issues:edit": Rule(FORUM_MEMBERS, args="issue"),
     "issues:support": Rule({"member": 302, "convenor": 302}, method="post", args="issue"),
     "issues:comment": Rule(

@@ -3,6 +3,7 @@
 import pytest
 from django.core.cache import cache
 
+from issues import similar
 from issues.models import Category, ServiceArea
 from issues.services import IssueData, forum_defaults_create
 
@@ -13,6 +14,34 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+REAL_FIT_IN_BACKGROUND = similar._fit_in_background
+
+
+def _fit_inline(forum_id: int, stamp: int | None, lock) -> None:
+    try:
+        similar._refit(forum_id, stamp)
+    finally:
+        lock.release()
+
+
+@pytest.fixture(autouse=True)
+def _fits_inline(monkeypatch):
+    """Fit similarity vectors within the request that starts the fit.
+
+    A test's rows sit in a transaction that is never committed, which a background thread
+    cannot see. Tests of the background fits themselves ask for ``background_fits``.
+    """
+    monkeypatch.setattr(similar, "_fit_in_background", _fit_inline)
+
+
+@pytest.fixture
+def background_fits(_fits_inline, monkeypatch):
+    """Fit in a background thread, as the web processes do (needs committed rows)."""
+    monkeypatch.setattr(similar, "_fit_in_background", REAL_FIT_IN_BACKGROUND)
+    yield
+    similar.wait_for_refits()
 
 
 @pytest.fixture

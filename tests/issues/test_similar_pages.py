@@ -1,6 +1,8 @@
 """Similar issues on the pages: "Is this already raised?" while raising, and on an issue."""
 
 import json
+import re
+import threading
 from pathlib import Path
 
 import pytest
@@ -208,21 +210,104 @@ def test_the_vectors_are_refitted_after_an_issue_is_raised_and_not_before(
     assert fits == [forum.pk, forum.pk]
 
 
+@pytest.fixture
+def slow_fit(monkeypatch) -> threading.Event:
+    """Fits wait until the returned event is set, as a large forum's fit takes seconds."""
+    go = threading.Event()
+    real_fit = similar._fit
+
+    def waiting_fit(forum_id: int):
+        assert go.wait(10), "the test never let the fit finish"
+        return real_fit(forum_id)
+
+    monkeypatch.setattr(similar, "_fit", waiting_fit)
+    return go
+
+
 @pytest.mark.django_db(transaction=True)
-def test_a_large_forum_is_refitted_in_the_background_meanwhile_answering_from_older_vectors(
-    forum, member, lists, fits, monkeypatch
+def test_while_the_first_fit_runs_the_raise_page_answers_at_once_and_asks_again(
+    forum, member, background_fits, slow_fit
 ):
-    monkeypatch.setattr(similar, "BACKGROUND_FROM", 2)
+    caseloads = IssueFactory(forum=forum, **CASELOADS)
+    client = client_for(member)
+
+    response = _typing(client, forum, **TYPED, category="")
+
+    assert _found(response) == []
+    assert response.context["looking"]
+    page = response.content.decode()
+    assert "Looking for similar issues" in page
+    assert 'hx-trigger="load delay:2s"' in page
+    again = re.search(r'hx-get="([^"]+)"', page).group(1).replace("&amp;", "&")
+    assert again.startswith(reverse("issues:similar", args=[forum.slug]))
+    assert "attempt=1" in again
+
+    slow_fit.set()
+    similar.wait_for_refits()
+    response = client.get(again, HTTP_HX_REQUEST="true")
+    assert _found(response) == [caseloads.pk]
+    assert not response.context["looking"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_while_the_first_fit_runs_an_issue_page_shows_and_its_similar_issues_follow(
+    forum, member, background_fits, slow_fit
+):
+    caseloads = IssueFactory(forum=forum, **CASELOADS)
+    twin = IssueFactory(forum=forum, title="Assessment caseloads are over 30", body="Same.")
+    client = client_for(member)
+    section = reverse("issues:similar_to", args=[forum.slug, caseloads.pk])
+
+    page = client.get(caseloads.get_absolute_url()).content.decode()
+    assert f'hx-get="{section}" hx-trigger="load"' in page
+    response = client.get(section, HTTP_HX_REQUEST="true")
+    assert response.context["looking"]
+    assert f'hx-get="{section}?attempt=1" hx-trigger="load delay:2s"' in response.content.decode()
+    assert "Looking for similar issues" in client.get(section).content.decode()
+
+    slow_fit.set()
+    similar.wait_for_refits()
+    response = client.get(section, {"attempt": 1}, HTTP_HX_REQUEST="true")
+    assert _found(response) == [twin.pk]
+    assert "hx-trigger" not in response.content.decode()
+
+
+def test_asking_again_stops_after_a_while(forum, member, caseloads, monkeypatch):
+    def never_fitted(forum_id, stamp, lock):
+        lock.release()
+
+    monkeypatch.setattr(similar, "_fit_in_background", never_fitted)
+    client = client_for(member)
+    section = reverse("issues:similar_to", args=[forum.slug, caseloads.pk])
+
+    response = client.get(section, {"attempt": similar.MAX_ATTEMPTS}, HTTP_HX_REQUEST="true")
+
+    page = response.content.decode()
+    assert "hx-trigger" not in page
+    assert "Similar issues cannot be shown just now" in page
+    typed = _typing(client, forum, **TYPED, attempt=similar.MAX_ATTEMPTS + 5)
+    assert "hx-trigger" not in typed.content.decode()
+    assert "Similar issues cannot be shown just now" in typed.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_changed_forum_is_refitted_in_the_background_meanwhile_answering_from_older_vectors(
+    forum, member, lists, fits, background_fits
+):
     for texts in OTHERS:
         IssueFactory(forum=forum, **texts)
     typed = {"title": "Assessment caseloads are over 30", "body": "Too many children each."}
     client = client_for(member)
+    _typing(client, forum, **typed)
+    similar.wait_for_refits()
     assert _found(_typing(client, forum, **typed)) == []
 
     raised = services.issue_raise(  # commits, so the stamp moves on for real
         forum=forum, actor=member, data=issue_data(lists, **CASELOADS), anonymous=False
     )
-    assert _found(_typing(client, forum, **typed)) == []  # the older vectors, at once
+    response = _typing(client, forum, **typed)
+    assert _found(response) == []  # the older vectors, at once
+    assert not response.context["looking"]
     similar.wait_for_refits()
 
     assert _found(_typing(client, forum, **typed)) == [raised.issue.pk]
@@ -316,6 +401,11 @@ def test_the_raise_page_asks_while_typing_in_a_polite_region(forum, member):
 # --- on an issue's page ----------------------------------------------------------------------
 
 
+def _similar_to(client, issue):
+    section = reverse("issues:similar_to", args=[issue.forum.slug, issue.pk])
+    return client.get(section, HTTP_HX_REQUEST="true")
+
+
 def test_an_issue_page_lists_similar_open_issues_but_not_itself_or_its_duplicates(
     forum, member, caseloads
 ):
@@ -327,20 +417,34 @@ def test_an_issue_page_lists_similar_open_issues_but_not_itself_or_its_duplicate
         closed_reason="Merged",
         **CASELOADS,
     )
+    client = client_for(member)
+    section = reverse("issues:similar_to", args=[forum.slug, caseloads.pk])
+    page = client.get(caseloads.get_absolute_url()).content.decode()
+    assert f'<a href="{section}">Show similar issues</a>' in page  # without JavaScript
 
-    response = client_for(member).get(caseloads.get_absolute_url())
+    response = _similar_to(client, caseloads)
 
     assert _found(response) == [twin.pk]
     page = response.content.decode()
     assert "Similar issues" in page
     assert "Merge into this" not in page
+    assert "<html" not in page
+    without_js = client.get(section).content.decode()
+    assert "<html" in without_js and twin.title in without_js
+
+
+def test_an_issue_with_nothing_similar_shows_no_similar_section(forum, member, caseloads):
+    response = _similar_to(client_for(member), caseloads)
+
+    assert _found(response) == []
+    assert response.content.decode().strip() == ""
 
 
 def test_a_convenor_can_merge_into_a_similar_issue(forum, convenor, caseloads):
     twin = IssueFactory(forum=forum, title="Assessment caseloads are over 30", body="Same here.")
     client = client_for(convenor)
 
-    page = client.get(twin.get_absolute_url()).content.decode()
+    page = _similar_to(client, twin).content.decode()
     manage = reverse("issues:manage", args=[forum.slug, twin.pk])
     assert f'href="{manage}?into={caseloads.pk}#merge-heading"' in page
 
@@ -349,23 +453,30 @@ def test_a_convenor_can_merge_into_a_similar_issue(forum, convenor, caseloads):
     assert client.get(manage, {"into": "nonsense"}).status_code == 200
 
 
-def test_a_hidden_issue_shows_members_no_similar_issues(forum, member, caseloads):
+def test_a_hidden_issue_shows_members_no_similar_issues(forum, member, caseloads, fits):
     hidden = IssueFactory(forum=forum, hidden=True, hidden_reason="Names a child", **CASELOADS)
+    client = client_for(member)
 
-    response = client_for(member).get(hidden.get_absolute_url())
+    response = client.get(hidden.get_absolute_url())
 
     assert "similar" not in response.context
     assert "Similar issues" not in response.content.decode()
+    section = _similar_to(client, hidden)
+    assert _found(section) == []
+    assert section.content.decode().strip() == ""
+    assert hidden.title not in client.get(section.request["PATH_INFO"]).content.decode()
+    assert fits == []
 
 
 # --- cost ------------------------------------------------------------------------------------
 
 
-def _queries(client, path: str, **params) -> int:
+def _queries(client, path: str, similar_expected: bool = True, **params) -> int:
     with CaptureQueriesContext(connection) as captured:
-        response = client.get(path, params)
+        response = client.get(path, params, HTTP_HX_REQUEST="true")
     assert response.status_code == 200
-    assert response.context["similar"], "the measured request must find similar issues"
+    if similar_expected:
+        assert response.context["similar"], "the measured request must find similar issues"
     return len(captured)
 
 
@@ -376,16 +487,24 @@ def test_typing_and_issue_pages_run_a_fixed_number_of_queries(forum, member):
     IssueFactory.create_batch(8, forum=forum)
     typing = reverse("issues:similar", args=[forum.slug])
     detail = first.get_absolute_url()
-    client.get(typing, TYPED)  # fit, and warm the session
-    at_ten = (_queries(client, typing, **TYPED), _queries(client, detail))
+    section = reverse("issues:similar_to", args=[forum.slug, first.pk])
 
+    def measure():
+        client.get(typing, TYPED)  # fit, and warm the session
+        return (
+            _queries(client, typing, **TYPED),
+            _queries(client, detail, similar_expected=False),
+            _queries(client, section),
+        )
+
+    at_ten = measure()
     IssueFactory.create_batch(190, forum=forum)
     similar.forget_all()
-    client.get(typing, TYPED)
-    at_two_hundred = (_queries(client, typing, **TYPED), _queries(client, detail))
+    at_two_hundred = measure()
 
     assert at_ten == at_two_hundred
     assert at_ten[0] <= 7  # session, user, membership, the matches; the session save
+    assert at_ten[2] <= at_ten[0] + 1  # and the issue itself
 
 
 def test_the_lighter_engine_still_finds_same_theme_issues_for_85_percent():
