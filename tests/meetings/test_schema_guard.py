@@ -9,8 +9,9 @@ from meetings.models import BallotReceipt, Theme, ThemeTally
 
 COUNT_NAMES = {"dots", "allocation", "allocations", "points", "votes", "score"}
 VOTE_MODELS = {"meetings.Theme", "meetings.ThemeTally", "meetings.MeetingTheme"}
-# A decision names the senior leader it is addressed to: a recipient, not a voter.
-NOT_VOTERS = {("meetings.Decision", "leader")}
+# People named for another reason than voting: the senior leader a decision is addressed
+# to, and the convenor who drafted a brief about a theme.
+NOT_VOTERS = {("meetings.Decision", "leader"), ("escalations.Brief", "created_by")}
 
 
 def _points_at_user(field) -> bool:
