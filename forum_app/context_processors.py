@@ -10,6 +10,7 @@ FORUM_NAV = [
     ("issues:list", _("Issues"), {Role.MEMBER, Role.CONVENOR}),
     ("meetings:list", _("Meetings"), {Role.MEMBER, Role.CONVENOR}),
     ("forum_briefs:list", _("Briefs"), {Role.MEMBER, Role.CONVENOR}),
+    ("summaries:dashboard", _("Dashboard"), {Role.MEMBER, Role.CONVENOR}),
     ("forum_members", _("Members"), {Role.CONVENOR}),
     ("notifications_failed", _("Undelivered emails"), {Role.CONVENOR}),
 ]

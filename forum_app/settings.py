@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "issues",
     "meetings",
     "escalations",
+    "summaries",
 ]
 
 MIDDLEWARE = [

@@ -30,6 +30,7 @@ forum_patterns = [
     path("issues/", include("issues.urls")),
     path("meetings/", include("meetings.urls")),
     path("briefs/", include("escalations.forum_urls")),
+    path("summary/", include("summaries.forum_urls")),
 ]
 
 urlpatterns = [
@@ -40,6 +41,7 @@ urlpatterns = [
     path("invitations/<str:token>/", views.invitation, name="invitation"),
     path("f/<slug:slug>/", include(forum_patterns)),
     path("briefs/", include("escalations.urls")),
+    path("exports/", include("summaries.urls")),
     path(
         "accounts/notifications/",
         notification_views.notification_preferences,

@@ -143,4 +143,8 @@ POLICY: dict[str, Rule] = {
     "dev_mailbox": Rule({}, anonymous=404),
     "dev_mailbox_message": Rule({}, args="mail_file", anonymous=404),
     "dev_mailbox_html": Rule({}, args="mail_file", anonymous=404),
+    # Summaries: the dashboard and pulse are the forum's own; stewards only export.
+    "summaries:dashboard": Rule(FORUM_MEMBERS, args="forum"),
+    "summaries:pulse": Rule(FORUM_MEMBERS, args="forum"),
+    "exports:steward": Rule({"steward": 200}),
 }

@@ -1,0 +1,93 @@
+"""What a forum's dashboard shows, read in a fixed number of queries."""
+
+from dataclasses import dataclass
+
+from django.db.models import Count, QuerySet
+
+from escalations.models import AWAITING_RESPONSE, Brief, Commitment
+from forum_app.models import Forum
+from issues.models import Issue
+from meetings.models import Theme, ThemeStatus
+from summaries.anonymity import Group, fold_small_groups
+
+RAISED_AGAIN_AT = 2
+
+
+def issue_groups(issues: QuerySet, field: str) -> list[Group]:
+    """Issues counted by ``field`` with the people behind each group, in one query.
+
+    Named authors count once each however many issues they raised; every anonymous issue
+    (and every issue of a former member) counts as one person.
+    """
+    groups: dict[str, dict] = {}
+    rows = issues.order_by().values_list(field, "author_id").annotate(n=Count("pk"))
+    for label, author_id, n in rows:
+        group = groups.setdefault(label or "", {"issues": 0, "people": set(), "unnamed": 0})
+        group["issues"] += n
+        if author_id is None:
+            group["unnamed"] += n
+        else:
+            group["people"].add(author_id)
+    return [
+        Group(
+            label=label,
+            values={"issues": g["issues"]},
+            people=frozenset(g["people"]),
+            unnamed=g["unnamed"],
+        )
+        for label, g in groups.items()
+    ]
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    open_issues: int
+    by_category: list[Group]
+    by_service_area: list[Group]
+    themes_by_status: list[tuple[str, int]]
+    raised_again: list[Theme]
+    waiting_briefs: list[Brief]
+    overdue_commitments: list[Commitment]
+
+
+def forum_dashboard(forum: Forum) -> Dashboard:
+    """The forum's figures, with breakdowns under k people folded away."""
+    k = forum.k_anonymity
+    issues = Issue.objects.in_forum(forum).open()
+    by_category = fold_small_groups(issue_groups(issues, "category__name"), k)
+    by_service_area = fold_small_groups(issue_groups(issues, "service_area__name"), k)
+    status_counts = dict(
+        Theme.objects.in_forum(forum)
+        .current()
+        .order_by()
+        .values_list("status")
+        .annotate(n=Count("pk"))
+    )
+    themes_by_status = [
+        (label, status_counts.get(value, 0)) for value, label in ThemeStatus.choices
+    ]
+    raised_again = list(
+        Theme.objects.in_forum(forum)
+        .current()
+        .annotate(meetings=Count("meeting_themes__meeting", distinct=True))
+        .filter(meetings__gte=RAISED_AGAIN_AT)
+        .order_by("-meetings", "name")
+    )
+    waiting = list(
+        Brief.objects.in_forum(forum)
+        .filter(status__in=AWAITING_RESPONSE)
+        .select_related("forum")
+        .order_by("response_by", "pk")
+    )
+    overdue = list(
+        Commitment.objects.overdue(forum).select_related("brief__forum").order_by("due_on", "pk")
+    )
+    return Dashboard(
+        open_issues=issues.count(),
+        by_category=by_category,
+        by_service_area=by_service_area,
+        themes_by_status=themes_by_status,
+        raised_again=raised_again,
+        waiting_briefs=waiting,
+        overdue_commitments=overdue,
+    )

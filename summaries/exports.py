@@ -1,0 +1,243 @@
+"""Steward exports: a period's issues, themes, meetings and briefs as CSV or XLSX.
+
+Only the columns in ``EXPORT_COLUMNS`` are ever written. No author, email, user id, ballot
+or issue text leaves through an export; category and service-area names covering fewer than
+k people are folded into "Other".
+"""
+
+import csv
+import datetime
+import io
+import zipfile
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db.models import Count, Prefetch, Q
+from openpyxl import Workbook
+
+from escalations.models import Brief, Commitment
+from forum_app.models import Forum
+from issues.models import Issue
+from meetings.models import Decision, Meeting, Theme
+from summaries.anonymity import Group, fold_small_groups, other_label
+from summaries.dashboard import issue_groups
+from summaries.models import ExportFormat
+
+EXPORT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "issues": (
+        "forum",
+        "month",
+        "category",
+        "service_area",
+        "status",
+        "supports",
+        "theme",
+        "brief_reference",
+    ),
+    "issues_by_category": ("forum", "category", "issues"),
+    "issues_by_service_area": ("forum", "service_area", "issues"),
+    "themes": ("forum", "theme", "status", "issues", "meetings_raised_in"),
+    "meetings": ("forum", "date", "title", "phase", "attendance", "decisions"),
+    "briefs": ("forum", "reference", "theme", "sent", "due", "responded", "status"),
+    "commitments": ("forum", "brief_reference", "commitment", "due", "status"),
+}
+
+Row = tuple
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    filename: str
+    content_type: str
+    content: bytes
+
+
+def _in_period(field: str, start: datetime.date, end: datetime.date) -> Q:
+    return Q(**{f"{field}__gte": start, f"{field}__lte": end})
+
+
+def _shown_labels(groups: list[Group]) -> set[str]:
+    return {g.label for g in groups if not g.folded}
+
+
+def _issue_tables(forum: Forum, start, end) -> dict[str, list[Row]]:
+    issues = Issue.objects.in_forum(forum).listed().filter(_in_period("raised_on", start, end))
+    k = forum.k_anonymity
+    categories = fold_small_groups(issue_groups(issues, "category__name"), k)
+    areas = fold_small_groups(issue_groups(issues, "service_area__name"), k)
+    shown_categories, shown_areas = _shown_labels(categories), _shown_labels(areas)
+    other = other_label(k)
+    references: dict[int, list[str]] = defaultdict(list)
+    for theme_id, reference in (
+        Brief.objects.in_forum(forum).sent().order_by("pk").values_list("theme_id", "reference")
+    ):
+        references[theme_id].append(reference)
+    rows = []
+    for raised_on, category, area, status, supports, theme_id, theme in (
+        issues.annotate(supports_n=Count("supports"))
+        .order_by("raised_on", "pk")
+        .values_list(
+            "raised_on",
+            "category__name",
+            "service_area__name",
+            "status",
+            "supports_n",
+            "theme_link__theme_id",
+            "theme_link__theme__name",
+        )
+    ):
+        rows.append(
+            (
+                forum.name,
+                raised_on.strftime("%Y-%m"),
+                category if category in shown_categories else other,
+                area if area in shown_areas else other,
+                status,
+                supports,
+                theme or "",
+                "; ".join(references.get(theme_id, [])),
+            )
+        )
+    return {
+        "issues": rows,
+        "issues_by_category": [(forum.name, g.label, g.value("issues")) for g in categories],
+        "issues_by_service_area": [(forum.name, g.label, g.value("issues")) for g in areas],
+    }
+
+
+def _theme_rows(forum: Forum, start, end) -> list[Row]:
+    themes = (
+        Theme.objects.in_forum(forum)
+        .current()
+        .filter(
+            _in_period("created_at__date", start, end)
+            | _in_period("meeting_themes__meeting__starts_at__date", start, end)
+        )
+        .distinct()
+        .annotate(
+            issues_n=Count("theme_issues", distinct=True),
+            meetings_n=Count("meeting_themes", distinct=True),
+        )
+        .order_by("name", "pk")
+    )
+    return [(forum.name, t.name, t.status, t.issues_n, t.meetings_n) for t in themes]
+
+
+def _meeting_rows(forum: Forum, start, end) -> list[Row]:
+    meetings = (
+        Meeting.objects.in_forum(forum)
+        .filter(_in_period("starts_at__date", start, end))
+        .with_attendance()
+        .prefetch_related(
+            Prefetch("decisions", queryset=Decision.objects.select_related("theme").order_by("pk"))
+        )
+        .order_by("starts_at", "pk")
+    )
+    return [
+        (
+            forum.name,
+            meeting.starts_at.date().isoformat(),
+            meeting.title,
+            meeting.phase,
+            meeting.attendance_count,
+            "; ".join(f"{d.theme.name}: {d.outcome}" for d in meeting.decisions.all()),
+        )
+        for meeting in meetings
+    ]
+
+
+def _brief_tables(forum: Forum, start, end) -> dict[str, list[Row]]:
+    briefs = (
+        Brief.objects.in_forum(forum)
+        .sent()
+        .filter(_in_period("sent_at__date", start, end))
+        .select_related("theme")
+        .prefetch_related(
+            "responses", Prefetch("commitments", queryset=Commitment.objects.order_by("due_on"))
+        )
+        .order_by("sent_at", "pk")
+    )
+    brief_rows, commitment_rows = [], []
+    for brief in briefs:
+        responses = list(brief.responses.all())
+        brief_rows.append(
+            (
+                forum.name,
+                brief.reference,
+                brief.theme.name,
+                brief.sent_at.date().isoformat(),
+                brief.response_by.isoformat(),
+                responses[0].created_at.date().isoformat() if responses else "",
+                brief.status,
+            )
+        )
+        commitment_rows += [
+            (forum.name, brief.reference, c.what, c.due_on.isoformat(), c.status)
+            for c in brief.commitments.all()
+        ]
+    return {"briefs": brief_rows, "commitments": commitment_rows}
+
+
+def export_tables(
+    forums: list[Forum], start: datetime.date, end: datetime.date
+) -> dict[str, list[Row]]:
+    """Every table of an export, keyed by name, each row in ``EXPORT_COLUMNS`` order."""
+    tables: dict[str, list[Row]] = {name: [] for name in EXPORT_COLUMNS}
+    for forum in sorted(forums, key=lambda f: f.name):
+        parts = {
+            **_issue_tables(forum, start, end),
+            "themes": _theme_rows(forum, start, end),
+            "meetings": _meeting_rows(forum, start, end),
+            **_brief_tables(forum, start, end),
+        }
+        for name, rows in parts.items():
+            tables[name] += rows
+    return tables
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value):
+    """A value a spreadsheet will show as text, never run as a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def csv_zip(tables: dict[str, list[Row]]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, rows in tables.items():
+            text = io.StringIO()
+            writer = csv.writer(text)
+            writer.writerow(EXPORT_COLUMNS[name])
+            writer.writerows([safe_cell(v) for v in row] for row in rows)
+            archive.writestr(f"{name}.csv", text.getvalue())
+    return buffer.getvalue()
+
+
+def xlsx_workbook(tables: dict[str, list[Row]]) -> bytes:
+    workbook = Workbook(write_only=True)
+    for name, rows in tables.items():
+        sheet = workbook.create_sheet(title=name[:31])
+        sheet.append(list(EXPORT_COLUMNS[name]))
+        for row in rows:
+            sheet.append([safe_cell(v) for v in row])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def export_file(
+    forums: list[Forum], start: datetime.date, end: datetime.date, format: str
+) -> ExportFile:
+    tables = export_tables(forums, start, end)
+    stem = f"forum-summary-{start.isoformat()}-to-{end.isoformat()}"
+    if format == ExportFormat.CSV:
+        return ExportFile(f"{stem}.zip", "application/zip", csv_zip(tables))
+    return ExportFile(
+        f"{stem}.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        xlsx_workbook(tables),
+    )

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from summaries import views
+
+app_name = "summaries"
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("pulse/", views.pulse, name="pulse"),
+]
