@@ -111,6 +111,21 @@ def current_etag(port: int, target) -> str:
     return response.getheader("ETag")
 
 
+def wait_until_warm(port: int, target, timeout: float = 90) -> None:
+    """Ask until every worker answers without the "still preparing" text (bounded)."""
+    deadline = time.monotonic() + timeout
+    ready_in_a_row = 0
+    while time.monotonic() < deadline and ready_in_a_row < 10:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        connection.request("GET", target.path, headers=target.headers)
+        body = connection.getresponse().read().decode()
+        connection.close()
+        ready_in_a_row = 0 if target.warm_until_absent in body else ready_in_a_row + 1
+        time.sleep(0.2)
+    if ready_in_a_row < 10:
+        raise SystemExit(f"{target.name} was still preparing after {timeout:.0f} s.")
+
+
 def print_table(results: dict) -> None:
     print()
     print(f"{'page':<24}{'p50 ms':>9}{'p95 ms':>9}{'rps':>9}{'p95/floor':>11}{'rps/floor':>11}")
@@ -165,6 +180,8 @@ def main() -> None:
             print(f"Measuring {target.name}…", flush=True)
             request = load.Request(target.path, target.headers, target.expect)
             load.run(port, request, clients=2, seconds=2)  # warm-up
+            if target.warm_until_absent:
+                wait_until_warm(port, target)
             latency = load.run(port, request, clients=2, seconds=SECONDS)
             throughput = load.run(port, request, clients=16, seconds=SECONDS)
             if latency.errors or throughput.errors:

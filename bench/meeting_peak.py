@@ -80,6 +80,21 @@ def run(port: int, world: dict, live: dict, *, seconds: float = 20.0) -> dict:
     started = time.perf_counter()
     deadline = started + seconds
 
+    def send(conn, method: str, path: str, body: str | None, headers: dict):
+        """One request; a keep-alive connection the server closed is reopened once."""
+        for attempt in (1, 2):
+            try:
+                conn.request(method, path, body=body, headers=headers)
+                response = conn.getresponse()
+                response.read()
+                return conn, response
+            except (http.client.HTTPException, OSError):
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=15)
+                if attempt == 2 or method != "GET":
+                    raise
+        raise AssertionError("unreachable")
+
     def member(cookie: str, token: str, allocation: dict, vote_at: float, offset: float) -> None:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=15)
         etag = None
@@ -87,44 +102,50 @@ def run(port: int, world: dict, live: dict, *, seconds: float = 20.0) -> dict:
         next_poll = started + offset
         while time.perf_counter() < deadline:
             now = time.perf_counter()
-            if not voted and now - started >= vote_at:
-                body = "&".join(
-                    [f"csrfmiddlewaretoken={token}"]
-                    + [f"{field_for(pk)}={dots}" for pk, dots in allocation.items()]
-                )
-                headers = {
-                    "Cookie": cookie,
-                    "Content-Type": "application/x-www-form-urlencoded",
-                    "Referer": f"http://127.0.0.1:{port}{vote_path}",
-                }
-                t0 = time.perf_counter()
-                conn.request("POST", vote_path, body=body, headers=headers)
-                response = conn.getresponse()
-                response.read()
+            try:
+                if not voted and now - started >= vote_at:
+                    body = "&".join(
+                        [f"csrfmiddlewaretoken={token}"]
+                        + [f"{field_for(pk)}={dots}" for pk, dots in allocation.items()]
+                    )
+                    headers = {
+                        "Cookie": cookie,
+                        "Content-Type": "application/x-www-form-urlencoded",
+                        "Referer": f"http://127.0.0.1:{port}{vote_path}",
+                    }
+                    # A ballot goes on a fresh connection: a POST is never sent twice.
+                    conn.close()
+                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=15)
+                    t0 = time.perf_counter()
+                    conn, response = send(conn, "POST", vote_path, body, headers)
+                    with lock:
+                        ballots.append((time.perf_counter() - t0) * 1000)
+                        if response.status != 302:
+                            errors.append(f"ballot answered {response.status}")
+                    voted = True
+                    continue
+                if now >= next_poll:
+                    headers = {"Cookie": cookie}
+                    if etag:
+                        headers["If-None-Match"] = etag
+                    t0 = time.perf_counter()
+                    conn, response = send(conn, "GET", live_path, None, headers)
+                    elapsed = (time.perf_counter() - t0) * 1000
+                    with lock:
+                        if response.status == 304:
+                            polls_304.append(elapsed)
+                        elif response.status == 200:
+                            polls_200.append(elapsed)
+                            etag = response.getheader("ETag") or etag
+                        else:
+                            errors.append(f"poll answered {response.status}")
+                    next_poll += 3
+                    continue
+            except (http.client.HTTPException, OSError) as error:
                 with lock:
-                    ballots.append((time.perf_counter() - t0) * 1000)
-                    if response.status != 302:
-                        errors.append(f"ballot answered {response.status}")
+                    errors.append(f"{type(error).__name__}")
                 voted = True
-                continue
-            if now >= next_poll:
-                headers = {"Cookie": cookie}
-                if etag:
-                    headers["If-None-Match"] = etag
-                t0 = time.perf_counter()
-                conn.request("GET", live_path, headers=headers)
-                response = conn.getresponse()
-                response.read()
-                elapsed = (time.perf_counter() - t0) * 1000
-                with lock:
-                    if response.status == 304:
-                        polls_304.append(elapsed)
-                    elif response.status == 200:
-                        polls_200.append(elapsed)
-                        etag = response.getheader("ETag") or etag
-                    else:
-                        errors.append(f"poll answered {response.status}")
-                next_poll += 3
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=15)
                 continue
             time.sleep(0.02)
         conn.close()
