@@ -28,7 +28,7 @@ run: export ALLOWED_SIGNUP_DOMAINS ?= demo.example
 run: $(VENV)/.installed
 	@scripts/system_packages.sh
 	@$(PY) manage.py migrate --noinput -v 0
-	@$(PY) manage.py seed_demo --if-empty
+	@$(PY) manage.py seed_demo --if-empty -v 0
 	@$(PY) manage.py run_embedded --host $(HOST) --port $(PORT)
 
 lint: $(VENV)/.installed

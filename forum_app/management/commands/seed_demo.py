@@ -28,7 +28,8 @@ class Command(BaseCommand):
                 forum = seed_forum()
                 seed_feature_data(forum)
             self.stdout.write(self.style.SUCCESS("Demo forum created."))
-        self.stdout.write(logins_text())
+        if options["verbosity"] >= 1:
+            self.stdout.write(logins_text())
 
 
 def seed_forum() -> Forum:
