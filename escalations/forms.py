@@ -9,25 +9,10 @@ from django.utils.translation import gettext_lazy as _
 from escalations.models import BriefStatus, Commitment, DifferenceAnswer, Response
 from escalations.services.briefs import BriefData, forum_leaders
 from forum_app.models import Forum
+from issues.forms import text_field
 from issues.models import Issue
 
-TEXT_LIMIT = 10_000
 QUOTE_LIMIT = 400
-TOO_LONG = _("Keep this to %(limit_value)s characters or fewer (it has %(show_value)s).")
-
-
-def _text(label, *, missing=None, help_text="", rows=5, limit=TEXT_LIMIT) -> forms.CharField:
-    errors = {"max_length": TOO_LONG}
-    if missing:
-        errors["required"] = missing
-    return forms.CharField(
-        label=label,
-        max_length=limit,
-        required=bool(missing),
-        help_text=help_text,
-        widget=forms.Textarea(attrs={"rows": rows}),
-        error_messages=errors,
-    )
 
 
 def _future_date(value: datetime.date) -> datetime.date:
@@ -42,15 +27,15 @@ class BriefForm(forms.Form):
     title = forms.CharField(
         label=_("Title"), max_length=200, error_messages={"required": _("Enter a title.")}
     )
-    ask = _text(
+    ask = text_field(
         _("The ask"),
         rows=3,
         missing=_("Say what you are asking the leader to do."),
         help_text=_("One specific thing a leader can say yes or no to."),
     )
-    problem = _text(_("The problem"), missing=_("Describe the problem."))
-    impact = _text(_("The impact"), rows=4)
-    proposed_solutions = _text(_("Proposed solutions"), rows=4)
+    problem = text_field(_("The problem"), missing=_("Describe the problem."))
+    impact = text_field(_("The impact"), rows=4)
+    proposed_solutions = text_field(_("Proposed solutions"), rows=4)
     response_by = forms.DateField(
         label=_("Response needed by"),
         widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
@@ -114,13 +99,15 @@ class ResponseForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": _("Choose your position.")},
     )
-    reasons = _text(
+    reasons = text_field(
         _("Your reasons"), missing=_("Give your reasons, so the forum understands."), rows=5
     )
 
 
 class CommitmentForm(forms.Form):
-    what = _text(_("What will be done"), missing=_("Say what will be done."), rows=3, limit=2000)
+    what = text_field(
+        _("What will be done"), missing=_("Say what will be done."), rows=3, limit=2000
+    )
     owner = forms.CharField(
         label=_("Who does it"),
         max_length=200,
@@ -142,7 +129,7 @@ class CommitmentForm(forms.Form):
 
 class CommitmentUpdateForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), choices=Commitment.Status.choices)
-    note = _text(_("Progress note (optional)"), rows=3, limit=2000)
+    note = text_field(_("Progress note (optional)"), rows=3, limit=2000)
 
 
 class StatusForm(forms.Form):

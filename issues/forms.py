@@ -15,7 +15,9 @@ REASON_LIMIT = 500
 TOO_LONG = _("Keep this to %(limit_value)s characters or fewer (it has %(show_value)s).")
 
 
-def _text(label, limit: int, *, missing=None, help_text="", rows: int = 5) -> forms.CharField:
+def text_field(
+    label, *, missing=None, help_text="", rows: int = 5, limit: int = TEXT_LIMIT
+) -> forms.CharField:
     """A textarea field; required when ``missing`` (the message for an empty one) is given."""
     errors = {"max_length": TOO_LONG}
     if missing:
@@ -42,21 +44,18 @@ class IssueForm(forms.Form):
             "max_length": TOO_LONG,
         },
     )
-    body = _text(
+    body = text_field(
         _("What happens"),
-        TEXT_LIMIT,
         help_text=_("Describe the problem. You can use paragraphs, lists and links."),
         missing=_("Describe what happens."),
     )
-    impact = _text(
+    impact = text_field(
         _("Impact on people who use services and on staff"),
-        TEXT_LIMIT,
         rows=4,
         missing=_("Say what the impact is."),
     )
-    proposed_solution = _text(
+    proposed_solution = text_field(
         _("Proposed solution"),
-        TEXT_LIMIT,
         rows=4,
         help_text=_("What would fix it, even in part?"),
         missing=_("Suggest a solution, even a partial one."),
@@ -90,9 +89,8 @@ class IssueForm(forms.Form):
         required=False,
         help_text=_("Tick this and the convenors are alerted straight away."),
     )
-    evidence = _text(
+    evidence = text_field(
         _("Evidence (optional)"),
-        TEXT_LIMIT,
         rows=3,
         help_text=_("Examples, dates, anything that shows the problem. Leave out names."),
     )
@@ -211,9 +209,9 @@ class EditForm(IssueForm):
 
 
 class CommentForm(forms.Form):
-    body = _text(
+    body = text_field(
         _("Your comment"),
-        COMMENT_LIMIT,
+        limit=COMMENT_LIMIT,
         rows=4,
         help_text=_("You can use paragraphs, lists and links. Your name is shown with it."),
         missing=_("Write your comment first."),
@@ -235,9 +233,9 @@ class FollowForm(forms.Form):
 
 class RaiserUpdateForm(forms.Form):
     receipt = forms.CharField(max_length=100, widget=forms.HiddenInput)
-    body = _text(
+    body = text_field(
         _("Your update"),
-        COMMENT_LIMIT,
+        limit=COMMENT_LIMIT,
         rows=4,
         help_text=_("Shown as from “the person who raised this”. Your name is not stored."),
         missing=_("Write your update first."),
