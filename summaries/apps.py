@@ -3,3 +3,9 @@ from django.apps import AppConfig
 
 class SummariesConfig(AppConfig):
     name = "summaries"
+
+    def ready(self) -> None:
+        from forum_app.retention import retention_register
+        from summaries.retention import exports_expire
+
+        retention_register("exports", exports_expire)

@@ -10,6 +10,7 @@ import datetime
 import io
 import zipfile
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db.models import Count, Prefetch, Q
@@ -22,6 +23,7 @@ from meetings.models import Decision, Meeting, Theme
 from summaries.anonymity import Group, fold_small_groups, other_label
 from summaries.dashboard import issue_groups
 from summaries.models import ExportFormat
+from summaries.report import Row, summary_pdf
 
 EXPORT_COLUMNS: dict[str, tuple[str, ...]] = {
     "issues": (
@@ -41,8 +43,6 @@ EXPORT_COLUMNS: dict[str, tuple[str, ...]] = {
     "briefs": ("forum", "reference", "theme", "sent", "due", "responded", "status"),
     "commitments": ("forum", "brief_reference", "commitment", "due", "status"),
 }
-
-Row = tuple
 
 
 @dataclass(frozen=True)
@@ -179,11 +179,17 @@ def _brief_tables(forum: Forum, start, end) -> dict[str, list[Row]]:
 
 
 def export_tables(
-    forums: list[Forum], start: datetime.date, end: datetime.date
+    forums: list[Forum],
+    start: datetime.date,
+    end: datetime.date,
+    on_forum_done: Callable[[int], None] | None = None,
 ) -> dict[str, list[Row]]:
-    """Every table of an export, keyed by name, each row in ``EXPORT_COLUMNS`` order."""
+    """Every table of an export, keyed by name, each row in ``EXPORT_COLUMNS`` order.
+
+    ``on_forum_done`` is called with the number of forums read so far, for progress.
+    """
     tables: dict[str, list[Row]] = {name: [] for name in EXPORT_COLUMNS}
-    for forum in sorted(forums, key=lambda f: f.name):
+    for done, forum in enumerate(sorted(forums, key=lambda f: f.name), start=1):
         parts = {
             **_issue_tables(forum, start, end),
             "themes": _theme_rows(forum, start, end),
@@ -192,6 +198,8 @@ def export_tables(
         }
         for name, rows in parts.items():
             tables[name] += rows
+        if on_forum_done:
+            on_forum_done(done)
     return tables
 
 
@@ -229,15 +237,34 @@ def xlsx_workbook(tables: dict[str, list[Row]]) -> bytes:
     return buffer.getvalue()
 
 
-def export_file(
-    forums: list[Forum], start: datetime.date, end: datetime.date, format: str
-) -> ExportFile:
-    tables = export_tables(forums, start, end)
-    stem = f"forum-summary-{start.isoformat()}-to-{end.isoformat()}"
-    if format == ExportFormat.CSV:
-        return ExportFile(f"{stem}.zip", "application/zip", csv_zip(tables))
-    return ExportFile(
-        f"{stem}.xlsx",
+CONTENT_TYPES = {
+    ExportFormat.CSV: ("zip", "application/zip"),
+    ExportFormat.XLSX: (
+        "xlsx",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        xlsx_workbook(tables),
-    )
+    ),
+    ExportFormat.PDF: ("pdf", "application/pdf"),
+}
+
+
+def download_name(start: datetime.date, end: datetime.date, format: str) -> str:
+    extension = CONTENT_TYPES[ExportFormat(format)][0]
+    return f"forum-summary-{start.isoformat()}-to-{end.isoformat()}.{extension}"
+
+
+def export_file(
+    forums: list[Forum],
+    start: datetime.date,
+    end: datetime.date,
+    format: str,
+    on_forum_done: Callable[[int], None] | None = None,
+) -> ExportFile:
+    """The export's file in the chosen format, built from ``export_tables`` only."""
+    tables = export_tables(forums, start, end, on_forum_done)
+    name = download_name(start, end, format)
+    content_type = CONTENT_TYPES[ExportFormat(format)][1]
+    if format == ExportFormat.CSV:
+        return ExportFile(name, content_type, csv_zip(tables))
+    if format == ExportFormat.PDF:
+        return ExportFile(name, content_type, summary_pdf(forums, start, end, tables))
+    return ExportFile(name, content_type, xlsx_workbook(tables))

@@ -87,10 +87,22 @@ class PulseAnswer(models.Model):
 class ExportFormat(models.TextChoices):
     CSV = "csv", _("CSV files in a zip")
     XLSX = "xlsx", _("Excel workbook (XLSX)")
+    PDF = "pdf", _("PDF summary report")
+
+
+class ExportStatus(models.TextChoices):
+    QUEUED = "queued", _("Waiting to start")
+    RUNNING = "running", _("Being made")
+    DONE = "done", _("Ready")
+    FAILED = "failed", _("Failed")
 
 
 class ExportRecord(models.Model):
-    """Who exported which forums' summaries, for which period, in which format."""
+    """Who exported which forums' summaries, for which period, in which format.
+
+    The record is also the export's job: its status and progress while the file is made in
+    the background, and the stored file's name once it is ready.
+    """
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -98,13 +110,25 @@ class ExportRecord(models.Model):
     period_start = models.DateField()
     period_end = models.DateField()
     format = models.CharField(max_length=8, choices=ExportFormat.choices)
+    status = models.CharField(
+        max_length=8, choices=ExportStatus.choices, default=ExportStatus.QUEUED
+    )
+    progress = models.PositiveSmallIntegerField(default=0)
+    file_name = models.CharField(max_length=200, blank=True)
+    error = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.CheckConstraint(
+                condition=Q(progress__gte=0, progress__lte=100), name="export_progress_percent"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="done") | ~Q(file_name=""), name="export_done_has_file"
+            ),
+            models.CheckConstraint(
                 condition=Q(period_end__gte=models.F("period_start")), name="export_period_order"
-            )
+            ),
         ]
 
     def __str__(self) -> str:

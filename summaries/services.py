@@ -1,15 +1,20 @@
 """Writes of the summaries app: answering the workload pulse, and recording exports."""
 
 import datetime
+import logging
+import uuid
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from forum_app.models import Forum, User
 from issues.models import ServiceArea
+from summaries.exports import CONTENT_TYPES, export_file
 from summaries.models import (
     CASELOAD_MAX,
     EXTRA_HOURS_MAX,
@@ -18,9 +23,13 @@ from summaries.models import (
     WELLBEING_MIN,
     ExportFormat,
     ExportRecord,
+    ExportStatus,
     PulseAnswer,
     PulseReceipt,
 )
+
+logger = logging.getLogger(__name__)
+READ_SHARE = 80  # percent of the progress bar for reading the forums; the rest is writing
 
 
 @dataclass(frozen=True)
@@ -95,10 +104,10 @@ def export_record(
     end: datetime.date,
     format: ExportFormat,
 ) -> ExportRecord:
-    """Record that ``actor`` exported these forums' summaries for a period.
+    """Record that ``actor`` asked for these forums' summaries for a period, as a queued job.
 
     The record is written before the file is built and handed over, so every export that
-    reaches a person is on record.
+    reaches a person is on record. ``export_run`` then makes the file.
     """
     with transaction.atomic():
         record = ExportRecord.objects.create(
@@ -106,3 +115,42 @@ def export_record(
         )
         record.forums.set(forums)
     return record
+
+
+def _set_progress(record_id: int, **fields) -> None:
+    ExportRecord.objects.filter(pk=record_id).update(**fields)
+
+
+def export_run(*, record_id: int) -> None:
+    """Make a queued export's file and store it under ``exports/<uuid>.<ext>``.
+
+    Safe to run twice: a job that is already done is left alone. Progress is written as the
+    forums are read, so a person waiting can see it move. On any error the job is marked
+    failed with a message a person can read; nothing half-made is kept.
+    """
+    record = ExportRecord.objects.filter(pk=record_id).first()
+    if record is None or record.status == ExportStatus.DONE:
+        return
+    forums = list(record.forums.all())
+    _set_progress(record_id, status=ExportStatus.RUNNING, progress=0, error="")
+
+    def forum_done(done: int) -> None:
+        _set_progress(record_id, progress=READ_SHARE * done // max(len(forums), 1))
+
+    try:
+        made = export_file(
+            forums, record.period_start, record.period_end, record.format, forum_done
+        )
+        extension = CONTENT_TYPES[ExportFormat(record.format)][0]
+        stored = default_storage.save(
+            f"exports/{uuid.uuid4()}.{extension}", ContentFile(made.content)
+        )
+    except Exception:
+        logger.exception("Export %s failed", record_id)
+        _set_progress(
+            record_id,
+            status=ExportStatus.FAILED,
+            error=_("The export could not be made. Please try again."),
+        )
+        return
+    _set_progress(record_id, status=ExportStatus.DONE, progress=100, file_name=stored)

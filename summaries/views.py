@@ -1,9 +1,12 @@
 """The forum dashboard, the workload pulse and steward exports."""
 
+import logging
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from forum_app.permissions import (
@@ -16,9 +19,14 @@ from forum_app.permissions import (
 from summaries import services
 from summaries.charts import bar_chart_uri, trend_chart_uri
 from summaries.dashboard import forum_dashboard
-from summaries.exports import export_file
+from summaries.exports import CONTENT_TYPES, download_name
 from summaries.forms import ExportForm, PulseForm
+from summaries.models import ExportRecord, ExportStatus
 from summaries.pulse import pulse_results
+from summaries.tasks import make_export
+
+logger = logging.getLogger(__name__)
+RECENT_EXPORTS = 5
 
 
 def _bar_chart(groups, label: str) -> str:
@@ -93,26 +101,61 @@ def pulse(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _start_export(record: ExportRecord) -> None:
+    try:
+        make_export.delay(record.pk)
+    except Exception:
+        logger.exception("Could not queue export %s; making it now", record.pk)
+        services.export_run(record_id=record.pk)
+
+
 @role_anywhere_required(STEWARDS)
 def exports(request: HttpRequest) -> HttpResponse:
     forums = [membership.forum for membership in request.memberships]
     form = ExportForm(request.POST or None, forums=forums)
     if request.method == "POST" and form.is_valid():
-        chosen = list(form.cleaned_data["forums"])
-        start, end = form.cleaned_data["start"], form.cleaned_data["end"]
-        services.export_record(
+        record = services.export_record(
             actor=request.user,
-            forums=chosen,
-            start=start,
-            end=end,
+            forums=list(form.cleaned_data["forums"]),
+            start=form.cleaned_data["start"],
+            end=form.cleaned_data["end"],
             format=form.cleaned_data["format"],
         )
-        made = export_file(chosen, start, end, form.cleaned_data["format"])
-        response = HttpResponse(made.content, content_type=made.content_type)
-        response["Content-Disposition"] = f'attachment; filename="{made.filename}"'
-        return response
+        _start_export(record)
+        return redirect("exports:job", record.pk)
+    recent = ExportRecord.objects.filter(user=request.user).prefetch_related("forums")
     return render(
         request,
         "summaries/exports.html",
-        {"form": form, "forums": forums},
+        {"form": form, "forums": forums, "recent": recent[:RECENT_EXPORTS]},
+    )
+
+
+def _own_export(request: HttpRequest, pk: int) -> ExportRecord:
+    return get_object_or_404(
+        ExportRecord.objects.prefetch_related("forums"), pk=pk, user=request.user
+    )
+
+
+@role_anywhere_required(STEWARDS)
+def export_job(request: HttpRequest, pk: int) -> HttpResponse:
+    record = _own_export(request, pk)
+    template = "summaries/export_job.html"
+    if request.htmx:
+        template += "#status"
+    return render(
+        request, template, {"record": record, "ready": record.status == ExportStatus.DONE}
+    )
+
+
+@role_anywhere_required(STEWARDS)
+def export_download(request: HttpRequest, pk: int) -> FileResponse:
+    record = _own_export(request, pk)
+    if record.status != ExportStatus.DONE or not default_storage.exists(record.file_name):
+        raise Http404
+    return FileResponse(
+        default_storage.open(record.file_name, "rb"),
+        as_attachment=True,
+        filename=download_name(record.period_start, record.period_end, record.format),
+        content_type=CONTENT_TYPES[record.format][1],
     )

@@ -147,4 +147,8 @@ POLICY: dict[str, Rule] = {
     "summaries:dashboard": Rule(FORUM_MEMBERS, args="forum"),
     "summaries:pulse": Rule(FORUM_MEMBERS, args="forum"),
     "exports:steward": Rule({"steward": 200}),
+    # An export's page is its maker's only; the world's export is still queued, so even its
+    # maker gets 404 on the download (tests/summaries covers the ready file).
+    "exports:job": Rule({"steward": 200}, args="export_job"),
+    "exports:download": Rule({}, args="export_job"),
 }

@@ -1,11 +1,14 @@
 """Every URL × every persona, from the URL resolver and the one policy table."""
 
+import datetime
+
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from forum_app.models import Notification
 from forum_app.notifications.emails import unsubscribe_token
 from forum_app.services import invitation_create, membership_request
+from summaries.models import ExportRecord
 from tests.access_policy import PERSONAS, POLICY
 from tests.conftest import client_for
 from tests.escalations.world import escalation_world
@@ -79,6 +82,13 @@ def world(forum, member, convenor, steward, leader, outsider):
     }
     args |= meeting_world(forum, convenor, member)
     args |= escalation_world(forum, convenor, leader)
+    export = ExportRecord.objects.create(
+        user=steward,
+        period_start=datetime.date(2026, 1, 1),
+        period_end=datetime.date(2026, 3, 31),
+        format="csv",
+    )
+    args["export_job"] = [export.pk]
     return {"people": people, "args": args}
 
 

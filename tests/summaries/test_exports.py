@@ -7,6 +7,7 @@ import zipfile
 
 import openpyxl
 import pytest
+from django.http import HttpResponse
 from django.urls import reverse
 
 from escalations.models import Brief
@@ -27,6 +28,13 @@ from tests.factories import (
 )
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
+
 
 URL = "/exports/"
 TODAY = datetime.date.today()
@@ -56,8 +64,22 @@ def busy_forum(forum, member, convenor, leader):
 
 
 def download(user, **data):
+    """Ask for an export, follow it to its job page (made in-request here) and download it."""
     form = {"forums": [data.pop("forum").pk], "format": "xlsx"} | PERIOD | data
-    return client_for(user).post(URL, form)
+    client = client_for(user)
+    asked = client.post(URL, form)
+    record = ExportRecord.objects.latest("pk")
+    assert asked.status_code == 302
+    assert asked["Location"] == reverse("exports:job", args=[record.pk])
+    job = client.get(asked["Location"])
+    assert record.status == ExportRecord.objects.get(pk=record.pk).status == "done"
+    link = reverse("exports:download", args=[record.pk])
+    assert link in job.content.decode()
+    response = client.get(link)
+    assert response["Content-Disposition"].startswith('attachment; filename="forum-summary-')
+    return HttpResponse(
+        response.getvalue(), content_type=response["Content-Type"], status=response.status_code
+    )
 
 
 def workbook(response):
@@ -191,9 +213,7 @@ def test_a_steward_of_two_forums_exports_both(forum, other_forum, steward):
     MembershipFactory(forum=other_forum, user=steward, role=Role.STEWARD)
     IssueFactory(forum=forum)
     IssueFactory(forum=other_forum)
-    response = client_for(steward).post(
-        URL, {"forums": [forum.pk, other_forum.pk], "format": "xlsx"} | PERIOD
-    )
+    response = download(steward, forum=forum, forums=[forum.pk, other_forum.pk])
     _header, issues = sheet_rows(workbook(response), "issues")
     assert {row[0] for row in issues} == {forum.name, other_forum.name}
 

@@ -10,6 +10,7 @@ from forum_app.demo import DEMO_FORUM_SLUG, DEMO_PASSWORD, DEMO_PEOPLE, logins_t
 from forum_app.models import PRIVILEGED_ROLES, Forum, Membership, User
 from issues.demo import seed_issues
 from meetings.demo import seed_meetings
+from summaries.demo import seed_pulse
 
 
 class Command(BaseCommand):
@@ -66,3 +67,4 @@ def seed_feature_data(forum: Forum) -> None:
     seed_issues(forum)
     seed_meetings(forum)
     seed_briefs(forum)
+    seed_pulse(forum)
