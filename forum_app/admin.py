@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 
 from forum_app.models import Forum, Invitation, Membership, Notification, User
 from forum_app.notifications import notification_retry
+from forum_app.services import user_deactivate
 
 
 @admin.register(User)
@@ -25,6 +26,13 @@ class UserAdmin(BaseUserAdmin):
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
     readonly_fields = ["last_login", "date_joined"]
+    actions = ["deactivate_and_sign_out"]
+
+    @admin.action(description="Switch off the selected accounts and sign them out everywhere")
+    def deactivate_and_sign_out(self, request, queryset) -> None:
+        for user in queryset:
+            user_deactivate(user=user, actor=request.user)
+        self.message_user(request, f"Switched off {len(queryset)} account(s).")
 
 
 class MembershipInline(admin.TabularInline):

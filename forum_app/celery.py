@@ -35,6 +35,11 @@ app.conf.beat_schedule = {
         "schedule": crontab(hour=8, minute=30),
         "options": {"expires": 3000},
     },
+    "retention": {
+        "task": "forum_app.tasks.apply_retention",
+        "schedule": crontab(hour=3, minute=15),
+        "options": {"expires": 3000},
+    },
     "weekly-digest": {
         "task": "forum_app.tasks.send_digests",
         "schedule": crontab(hour=7, minute=0, day_of_week="mon"),

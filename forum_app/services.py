@@ -3,6 +3,8 @@
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY as SESSION_USER_KEY
+from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
@@ -195,3 +197,31 @@ def invitation_accept(*, token: str, user: User) -> Membership:
 @transaction.atomic
 def invitation_revoke(*, invitation: Invitation, actor: User) -> None:
     Invitation.objects.filter(pk=invitation.pk, accepted_at=None).update(revoked_at=timezone.now())
+
+
+def user_sessions_end(*, user: User) -> int:
+    """Delete every stored session signed in as ``user``; returns how many ended.
+
+    Sessions live in the database, keyed by a random id, so finding one person's means
+    reading each live session's data.
+    """
+    ended = 0
+    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+        if str(session.get_decoded().get(SESSION_USER_KEY)) == str(user.pk):
+            session.delete()
+            ended += 1
+    return ended
+
+
+@transaction.atomic
+def user_deactivate(*, user: User, actor: User | None) -> User:
+    """Switch an account off and sign it out everywhere.
+
+    ``actor`` is the site admin who did it, or None from a management command. The account
+    and what it wrote stay; it can no longer sign in, and its open sessions end now rather
+    than at their idle timeout.
+    """
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    user.is_active = False
+    user_sessions_end(user=user)
+    return user

@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "forum_app.middleware.AdminRequiresMFAMiddleware",
+    "forum_app.middleware.SessionMaxAgeMiddleware",
 ]
 
 ROOT_URLCONF = "forum_app.urls"
@@ -218,6 +219,11 @@ if env_str("OIDC_CLIENT_ID"):
 # Sessions: short idle timeout, cookies never readable by scripts.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 30 * 60)
 SESSION_SAVE_EVERY_REQUEST = True
+# However active, a signed-in session ends this long after it began.
+SESSION_MAX_AGE_SECONDS = env_int("SESSION_MAX_AGE_SECONDS", 12 * 60 * 60)
+# Days kept: sent or failed outbox emails, and records of steward exports.
+RETENTION_NOTIFICATION_DAYS = env_int("RETENTION_NOTIFICATION_DAYS", 180)
+RETENTION_EXPORT_DAYS = env_int("RETENTION_EXPORT_DAYS", 30)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"

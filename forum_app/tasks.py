@@ -4,7 +4,7 @@ from celery import shared_task
 from celery.exceptions import MaxRetriesExceededError
 from django.conf import settings
 
-from forum_app import notifications
+from forum_app import notifications, retention
 
 
 @shared_task(bind=True, ignore_result=True)
@@ -53,3 +53,8 @@ def sweep_outbox() -> int:
 @shared_task(ignore_result=True)
 def send_digests(period: str) -> int:
     return notifications.digests_send(period=period)
+
+
+@shared_task(ignore_result=True)
+def apply_retention() -> dict[str, int]:
+    return retention.retention_apply()
