@@ -13,6 +13,11 @@ urlpatterns = [
     path("verify/", views.brief_verify, name="verify"),
     path("<int:pk>/", views.brief_detail, name="detail"),
     path("<int:pk>/edit/", views.brief_edit, name="edit"),
+    path(
+        "<int:pk>/figures/<int:figure>/remove/",
+        views.brief_figure_remove,
+        name="figure_remove",
+    ),
     path("<int:pk>/preview/", views.brief_preview, name="preview"),
     path("<int:pk>/draft.pdf", views.brief_draft_pdf, name="draft_pdf"),
     path("<int:pk>/send/", views.brief_send, name="send"),

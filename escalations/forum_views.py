@@ -12,7 +12,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from escalations.forms import BriefForm, DifferenceForm, StatusForm, VerifyForm
-from escalations.models import Brief, BriefStatus, BriefVersion, Commitment, DifferenceReceipt
+from escalations.models import (
+    Brief,
+    BriefFigure,
+    BriefStatus,
+    BriefVersion,
+    Commitment,
+    DifferenceReceipt,
+)
 from escalations.pdf import render_brief_html, render_brief_pdf
 from escalations.permissions import can_write_briefs, get_brief_in_forum
 from escalations.services import briefs as services
@@ -132,8 +139,23 @@ def brief_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "escalations/brief_edit.html",
-        {"forum": request.forum, "brief": brief, "form": form},
+        {"forum": request.forum, "brief": brief, "form": form, "figures": brief.figures.all()},
     )
+
+
+@require_POST
+@forum_role_required(CONVENORS)
+def brief_figure_remove(request: HttpRequest, pk: int, figure: int) -> HttpResponse:
+    brief = get_brief_in_forum(request.forum, pk, drafts=True)
+    found = get_object_or_404(BriefFigure, pk=figure, brief=brief)
+    try:
+        services.brief_figure_remove(figure=found, actor=request.user)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Figure removed from the brief."))
+    return redirect("forum_briefs:edit", request.forum.slug, brief.pk)
 
 
 @forum_role_required(CONVENORS)

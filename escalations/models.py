@@ -135,6 +135,25 @@ class BriefQuote(models.Model):
         return self.text[:60]
 
 
+class BriefFigure(models.Model):
+    """A figure from elsewhere in the forum, such as the workload pulse, cited as evidence."""
+
+    brief = models.ForeignKey(Brief, on_delete=models.CASCADE, related_name="figures")
+    text = models.CharField(_("figure"), max_length=300)
+    source = models.CharField(_("source"), max_length=200)
+    position = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(text=""), name="brief_figure_text_not_empty")
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
 class BriefVersion(models.Model):
     """A brief exactly as sent: HTML, PDF, a JSON snapshot and the PDF's SHA-256. Never changes."""
 

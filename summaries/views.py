@@ -7,8 +7,13 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import formats
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
+from escalations.models import Brief, BriefStatus
+from escalations.permissions import can_write_briefs
+from escalations.services.briefs import brief_figure_add
 from forum_app.permissions import (
     CONVENORS,
     MEMBERS,
@@ -22,7 +27,7 @@ from summaries.dashboard import forum_dashboard
 from summaries.exports import CONTENT_TYPES, download_name
 from summaries.forms import ExportForm, PulseForm
 from summaries.models import ExportRecord, ExportStatus
-from summaries.pulse import pulse_results
+from summaries.pulse import PulseFigures, PulseMonth, pulse_results
 from summaries.tasks import make_export
 
 logger = logging.getLogger(__name__)
@@ -86,6 +91,7 @@ def pulse(request: HttpRequest) -> HttpResponse:
             },
         )
     answered = services.already_answered(forum=forum, user=request.user, month=month)
+    writer = can_write_briefs(request.membership)
     return render(
         request,
         "summaries/pulse.html",
@@ -97,8 +103,81 @@ def pulse(request: HttpRequest) -> HttpResponse:
             "results": list(reversed(results)),
             "trend": trend,
             "k": forum.k_anonymity,
+            "can_cite": writer,
+            "draft_briefs": _draft_briefs(forum) if writer else [],
+            "measures": _measures(),
         },
     )
+
+
+def _draft_briefs(forum):
+    return Brief.objects.in_forum(forum).filter(status=BriefStatus.DRAFT)
+
+
+def _measures() -> dict[str, str]:
+    return {
+        "caseload": _("Average caseload"),
+        "extra_hours": _("Average hours a week beyond contract"),
+        "admin_percent": _("Average % of time on admin"),
+        "wellbeing": _("Average wellbeing (1–5)"),
+    }
+
+
+def _citable(results, month: str, label: str) -> tuple[PulseFigures, PulseMonth] | None:
+    """The shown, unfolded figures of ``label`` in ``month``: never a folded or hidden group."""
+    for result in results:
+        if result.month.isoformat() == month and result.total is not None:
+            for row in (*result.areas, result.total):
+                if row.label == label and not row.folded:
+                    return row, result
+    return None
+
+
+def pulse_figure_text(row: PulseFigures, result: PulseMonth, *, measure: str) -> str:
+    """A pulse figure as a sentence a leader can read on its own."""
+    values = {
+        "measure": _measures()[measure],
+        "value": f"{getattr(row, measure):g}",
+        "group": row.label,
+        "n": row.people,
+        "when": formats.date_format(result.month, "F Y"),
+    }
+    if row is result.total:
+        return _("%(measure)s %(value)s across the forum (%(n)s answers, %(when)s)") % values
+    return _("%(measure)s %(value)s in %(group)s (%(n)s answers, %(when)s)") % values
+
+
+@require_POST
+@forum_role_required(CONVENORS)
+def pulse_to_brief(request: HttpRequest) -> HttpResponse:
+    forum = request.forum
+    back = redirect("summaries:pulse", forum.slug)
+    brief = _draft_briefs(forum).filter(pk=_whole(request.POST.get("brief"))).first()
+    if brief is None:
+        messages.error(request, _("Choose a draft brief of this forum. Sent briefs cannot change."))
+        return back
+    results = pulse_results(forum, services.pulse_month(forum))
+    found = _citable(results, request.POST.get("month", ""), request.POST.get("group", ""))
+    measure = request.POST.get("measure", "")
+    if found is None or measure not in _measures():
+        messages.error(request, _("Choose a figure shown in the results."))
+        return back
+    text = pulse_figure_text(*found, measure=measure)
+    source = _("Workload pulse, %(when)s") % {"when": formats.date_format(found[1].month, "F Y")}
+    try:
+        brief_figure_add(brief=brief, actor=request.user, text=text, source=source)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return back
+    messages.success(
+        request, _("Added to brief %(ref)s: %(text)s") % {"ref": brief.reference, "text": text}
+    )
+    return back
+
+
+def _whole(value) -> int | None:
+    return int(value) if isinstance(value, str) and value.isdigit() else None
 
 
 def _start_export(record: ExportRecord) -> None:

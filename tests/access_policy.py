@@ -125,6 +125,7 @@ POLICY: dict[str, Rule] = {
     "forum_briefs:detail": Rule(FORUM_MEMBERS, args="sent_brief"),
     "forum_briefs:edit": Rule(CONVENOR_ONLY, args="draft_brief"),
     "forum_briefs:preview": Rule(CONVENOR_ONLY, args="draft_brief"),
+    "forum_briefs:figure_remove": Rule(CONVENOR_POST, method="post", args="brief_figure"),
     "forum_briefs:draft_pdf": Rule(CONVENOR_ONLY, args="draft_brief"),
     "forum_briefs:send": Rule(CONVENOR_POST, method="post", args="draft_brief"),
     "forum_briefs:status": Rule(
@@ -146,6 +147,7 @@ POLICY: dict[str, Rule] = {
     # Summaries: the dashboard and pulse are the forum's own; stewards only export.
     "summaries:dashboard": Rule(FORUM_MEMBERS, args="forum"),
     "summaries:pulse": Rule(FORUM_MEMBERS, args="forum"),
+    "summaries:pulse_to_brief": Rule(CONVENOR_POST, method="post", args="forum"),
     "exports:steward": Rule({"steward": 200}),
     # An export's page is its maker's only; the world's export is still queued, so even its
     # maker gets 404 on the download (tests/summaries covers the ready file).

@@ -18,8 +18,10 @@ from django.utils.translation import gettext as _
 
 from escalations.models import (
     AWAITING_RESPONSE,
+    CLOSED_STATUSES,
     Brief,
     BriefEvent,
+    BriefFigure,
     BriefQuote,
     BriefStatus,
     BriefVersion,
@@ -150,6 +152,50 @@ def brief_update(*, brief: Brief, actor: User, data: BriefData) -> Brief:
     return brief
 
 
+FIGURE_TEXT_MAX = BriefFigure._meta.get_field("text").max_length
+FIGURE_SOURCE_MAX = BriefFigure._meta.get_field("source").max_length
+
+
+@transaction.atomic
+def brief_figure_add(*, brief: Brief, actor: User, text: str, source: str) -> BriefFigure:
+    """Cite a figure, such as one from the workload pulse, in the brief's evidence.
+
+    Like any other edit it changes only the brief's working copy: versions already sent keep
+    what they had, and the figure goes out when the brief is next sent. Closed briefs refuse.
+    """
+    brief = Brief.objects.select_for_update().get(pk=brief.pk)
+    if brief.status in CLOSED_STATUSES:
+        raise ValidationError(_("This brief is closed, so its evidence cannot change."))
+    text, source = text.strip(), source.strip()
+    if not text:
+        raise ValidationError({"text": _("Write the figure you want to cite.")})
+    if len(text) > FIGURE_TEXT_MAX:
+        raise ValidationError(
+            {"text": _("Keep the figure to %(n)s characters or fewer.") % {"n": FIGURE_TEXT_MAX}}
+        )
+    if not source or len(source) > FIGURE_SOURCE_MAX:
+        raise ValidationError(
+            {
+                "source": _("Say where the figure comes from, in %(n)s characters or fewer.")
+                % {"n": FIGURE_SOURCE_MAX}
+            }
+        )
+    position = (brief.figures.aggregate(n=Max("position"))["n"] or 0) + 1
+    figure = BriefFigure.objects.create(brief=brief, text=text, source=source, position=position)
+    brief.save(update_fields=["updated_at"])
+    return figure
+
+
+@transaction.atomic
+def brief_figure_remove(*, figure: BriefFigure, actor: User) -> None:
+    """Take a cited figure out of the brief's working copy; sent versions keep it."""
+    brief = Brief.objects.select_for_update().get(pk=figure.brief_id)
+    if brief.status in CLOSED_STATUSES:
+        raise ValidationError(_("This brief is closed, so its evidence cannot change."))
+    figure.delete()
+    brief.save(update_fields=["updated_at"])
+
+
 def brief_snapshot(brief: Brief, *, version: int | None, sent_at: datetime.datetime) -> dict:
     """Everything the brief's document shows, as JSON: the one input to its HTML and PDF."""
     evidence = theme_evidence(brief.theme)
@@ -167,6 +213,9 @@ def brief_snapshot(brief: Brief, *, version: int | None, sent_at: datetime.datet
         "response_by": brief.response_by.isoformat(),
         "recipients": [person.display_name or person.email for person in brief.recipients.all()],
         "quotes": [quote.text for quote in brief.quotes.all()],
+        "figures": [
+            {"text": figure.text, "source": figure.source} for figure in brief.figures.all()
+        ],
         "evidence": evidence.as_json(),
     }
 

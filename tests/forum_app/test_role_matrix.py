@@ -5,6 +5,8 @@ import datetime
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from escalations.models import Brief
+from escalations.services.briefs import brief_figure_add
 from forum_app.models import Notification
 from forum_app.notifications.emails import unsubscribe_token
 from forum_app.services import invitation_create, membership_request
@@ -82,6 +84,13 @@ def world(forum, member, convenor, steward, leader, outsider):
     }
     args |= meeting_world(forum, convenor, member)
     args |= escalation_world(forum, convenor, leader)
+    cited = brief_figure_add(
+        brief=Brief.objects.get(pk=args["draft_brief"][1]),
+        actor=convenor,
+        text="Average caseload 29 across the forum (23 answers, October 2026)",
+        source="Workload pulse, October 2026",
+    )
+    args["brief_figure"] = [*args["draft_brief"], cited.pk]
     export = ExportRecord.objects.create(
         user=steward,
         period_start=datetime.date(2026, 1, 1),
