@@ -67,8 +67,13 @@ def suggest_groups(world: dict) -> dict:
 
 
 def measure(world: dict) -> dict:
-    print("Measuring background fan-out and similarity…", flush=True)
+    from bench.briefs import brief_pdf_timings
+    from bench.exports import export_timings
+
+    print("Measuring fan-out, similarity, brief PDFs and steward exports…", flush=True)
     return {
         "notifications_fanout_2000": notifications_fanout(),
         "suggest_groups_500": suggest_groups(world),
+        "brief_pdf": brief_pdf_timings(world),
+        "steward_export_year": export_timings(world),
     }
