@@ -5,11 +5,8 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
-
-pytestmark = pytest.mark.skipif(not settings.configured, reason="needs Django settings")
 
 SAMPLE = Path(__file__).resolve().parents[2] / "forum_app" / "demo" / "sample_issues.json"
 
