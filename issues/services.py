@@ -79,6 +79,24 @@ def _link(issue: Issue) -> str:
     return settings.SITE_URL + issue.get_absolute_url()
 
 
+def _tell_raiser(issue: Issue, *, actor: User | None, kind: str, dedupe_key: str, context: dict):
+    """Email the person who raised ``issue`` under their name; never an anonymous raiser.
+
+    Nobody is told about their own action.
+    """
+    raiser = issue.author
+    if issue.is_anonymous or raiser is None or (actor is not None and actor.pk == raiser.pk):
+        return
+    notify(
+        kind=kind,
+        recipient=raiser,
+        email=raiser.email,
+        forum=issue.forum,
+        dedupe_key=dedupe_key,
+        context={"forum": issue.forum.name, "title": issue.title, "link": _link(issue), **context},
+    )
+
+
 def _convenors(forum: Forum):
     return User.objects.filter(
         memberships__forum=forum,
@@ -239,22 +257,13 @@ def comment_post(*, issue: Issue, actor: User, body: str, is_solution: bool = Fa
     )
     comment.full_clean()
     comment.save()
-    raiser = issue.author
-    if not issue.is_anonymous and raiser is not None and raiser.pk != actor.pk:
-        notify(
-            kind="issue_comment",
-            recipient=raiser,
-            email=raiser.email,
-            forum=issue.forum,
-            dedupe_key=f"issue_comment:{comment.pk}",
-            context={
-                "forum": issue.forum.name,
-                "title": issue.title,
-                "commenter": str(actor),
-                "is_solution": is_solution,
-                "link": _link(issue),
-            },
-        )
+    _tell_raiser(
+        issue,
+        actor=actor,
+        kind="issue_comment",
+        dedupe_key=f"issue_comment:{comment.pk}",
+        context={"commenter": str(actor), "is_solution": is_solution},
+    )
     return comment
 
 
@@ -362,22 +371,13 @@ def issue_set_status(
         issue=locked, happened_on=_today(locked.forum), kind=IssueEvent.Kind.STATUS, text=text
     )
     similar.invalidate(forum_id=locked.forum_id)
-    raiser = locked.author
-    if not locked.is_anonymous and raiser is not None and (actor is None or actor.pk != raiser.pk):
-        notify(
-            kind="issue_status",
-            recipient=raiser,
-            email=raiser.email,
-            forum=locked.forum,
-            dedupe_key=f"issue_status:{event.pk}",
-            context={
-                "forum": locked.forum.name,
-                "title": locked.title,
-                "status": str(label),
-                "reason": reason,
-                "link": _link(locked),
-            },
-        )
+    _tell_raiser(
+        locked,
+        actor=actor,
+        kind="issue_status",
+        dedupe_key=f"issue_status:{event.pk}",
+        context={"status": str(label), "reason": reason},
+    )
     return locked
 
 
