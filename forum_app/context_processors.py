@@ -1,7 +1,9 @@
+from django.conf import settings
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
+from forum_app.middleware import session_seconds_left
 from forum_app.models import Role
 
 # (url name, label, roles that see it) for the navigation inside a forum.
@@ -33,3 +35,14 @@ def navigation(request: HttpRequest) -> dict:
             current = request.path == url or (url != home and request.path.startswith(url))
             links.append({"url": url, "label": label, "current": current})
     return {"nav_links": links, "current_forum": getattr(request, "forum", None)}
+
+
+def session_timeout(request: HttpRequest) -> dict:
+    """When a signed-in page's session ends, so the page can warn before it does."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or not hasattr(request, "session"):
+        return {}
+    return {
+        "session_seconds_left": session_seconds_left(request),
+        "session_warning_seconds": settings.SESSION_WARNING_SECONDS,
+    }

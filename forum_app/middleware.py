@@ -21,14 +21,31 @@ class AdminRequiresMFAMiddleware:
 
 
 SESSION_STARTED_KEY = "_signed_in_at"
+SESSION_SEEN_KEY = "_seen_at"
+# The idle timeout slides forward at most once a minute, so most requests write nothing.
+SESSION_TOUCH_SECONDS = 60
 
 
-class SessionMaxAgeMiddleware:
-    """End a signed-in session SESSION_MAX_AGE_SECONDS after it began, however busy it is.
+def session_seconds_left(request: HttpRequest) -> int:
+    """Seconds until this signed-in session ends, by whichever limit comes first."""
+    session = request.session
+    now = int(time.time())
+    idle_end = int(session.get(SESSION_SEEN_KEY, now)) + settings.SESSION_COOKIE_AGE
+    hard_end = int(session.get(SESSION_STARTED_KEY, now)) + settings.SESSION_MAX_AGE_SECONDS
+    return max(0, min(idle_end, hard_end) - now)
 
-    The idle timeout (SESSION_COOKIE_AGE, renewed on every request) ends quiet sessions;
-    this ends long ones, so a laptop left signed in does not stay signed in for days. The
-    start is stamped on the first request the session makes while signed in.
+
+def touch_session(request: HttpRequest) -> None:
+    """Restart the idle timeout now (saving the session sets a fresh expiry date)."""
+    request.session[SESSION_SEEN_KEY] = int(time.time())
+
+
+class SessionLimitsMiddleware:
+    """Sign a session out after SESSION_COOKIE_AGE idle or SESSION_MAX_AGE_SECONDS in all.
+
+    Each signed-in request restarts the idle timeout, but the session is written at most once
+    a minute. The maximum age ends long sessions however busy, so a laptop left signed in does
+    not stay signed in for days; the start is stamped on the first signed-in request.
     """
 
     def __init__(self, get_response) -> None:
@@ -40,4 +57,6 @@ class SessionMaxAgeMiddleware:
             started = request.session.setdefault(SESSION_STARTED_KEY, now)
             if now - int(started) > settings.SESSION_MAX_AGE_SECONDS:
                 logout(request)
+            elif now - int(request.session.get(SESSION_SEEN_KEY, 0)) >= SESSION_TOUCH_SECONDS:
+                touch_session(request)
         return self.get_response(request)

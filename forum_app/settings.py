@@ -76,7 +76,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "forum_app.middleware.AdminRequiresMFAMiddleware",
-    "forum_app.middleware.SessionMaxAgeMiddleware",
+    "forum_app.middleware.SessionLimitsMiddleware",
 ]
 
 ROOT_URLCONF = "forum_app.urls"
@@ -95,6 +95,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "forum_app.context_processors.navigation",
+                "forum_app.context_processors.session_timeout",
             ],
         },
     },
@@ -216,9 +217,10 @@ if env_str("OIDC_CLIENT_ID"):
         }
     )
 
-# Sessions: short idle timeout, cookies never readable by scripts.
+# Sessions: short idle timeout (kept sliding by SessionLimitsMiddleware), cookies never
+# readable by scripts. Pages warn two minutes before the end and offer to stay signed in.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 30 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_WARNING_SECONDS = 120
 # However active, a signed-in session ends this long after it began.
 SESSION_MAX_AGE_SECONDS = env_int("SESSION_MAX_AGE_SECONDS", 12 * 60 * 60)
 # Days kept: sent or failed outbox emails, and records of steward exports.

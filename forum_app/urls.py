@@ -38,6 +38,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accessibility/", views.accessibility, name="accessibility"),
     path("join/", views.join, name="join"),
+    path("session/extend/", views.session_extend, name="session_extend"),
     path("invitations/<str:token>/", views.invitation, name="invitation"),
     path("f/<slug:slug>/", include(forum_patterns)),
     path("briefs/", include("escalations.urls")),

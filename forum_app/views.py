@@ -7,12 +7,14 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from forum_app import services
 from forum_app.forms import InvitationForm, JoinForm
+from forum_app.middleware import session_seconds_left, touch_session
 from forum_app.models import Invitation, Membership
 from forum_app.permissions import CONVENORS, MEMBERS, forum_role_required, home_for
 
@@ -138,6 +140,21 @@ def invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def accessibility(request: HttpRequest) -> HttpResponse:
     return render(request, "forum_app/accessibility.html")
+
+
+@require_POST
+@login_required
+def session_extend(request: HttpRequest) -> HttpResponse:
+    """Keep a quiet session signed in for another idle period ("Stay signed in")."""
+    touch_session(request)
+    if request.accepts("application/json") and not request.accepts("text/html"):
+        return JsonResponse({"seconds_left": session_seconds_left(request)})
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = home_for(request.user) or "home"
+    return redirect(target)
 
 
 @require_GET

@@ -40,6 +40,7 @@ POLICY: dict[str, Rule] = {
     "healthz": Rule(everyone(200)),
     "accessibility": Rule(everyone(200)),
     "join": Rule({p: 200 for p in SIGNED_IN}),
+    "session_extend": Rule({p: 302 for p in SIGNED_IN}, method="post"),
     "invitation": Rule(everyone(200), args="invitation_token"),
     # A forum's own pages: the manager-free boundary.
     "forum_home": Rule(FORUM_MEMBERS, args="forum"),

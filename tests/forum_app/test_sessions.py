@@ -1,15 +1,18 @@
-"""Sessions end after 12 hours however busy, and at once when an account is switched off."""
+"""Sessions end after 30 minutes idle or 12 hours however busy (with a warning and a way to
+stay signed in), and at once when an account is switched off."""
 
 import time
 
 import pytest
 from django.contrib.admin.sites import site
 from django.contrib.sessions.models import Session
+from django.db import connection
 from django.test import Client, RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from forum_app.admin import UserAdmin
-from forum_app.middleware import SESSION_STARTED_KEY
+from forum_app.middleware import SESSION_SEEN_KEY, SESSION_STARTED_KEY
 from forum_app.models import User
 from forum_app.services import user_deactivate
 from tests.conftest import client_for
@@ -48,7 +51,110 @@ def test_a_session_younger_than_the_maximum_carries_on(forum, member, settings):
 def test_the_maximum_is_twelve_hours_and_idle_is_thirty_minutes(settings):
     assert settings.SESSION_MAX_AGE_SECONDS == 12 * 60 * 60
     assert settings.SESSION_COOKIE_AGE == 30 * 60
-    assert settings.SESSION_SAVE_EVERY_REQUEST
+
+
+def stored_expiry(client):
+    return Session.objects.get(session_key=client.session.session_key).expire_date
+
+
+def test_activity_slides_the_idle_timeout_but_writes_at_most_once_a_minute(forum, member):
+    client = client_for(member)
+    client.get(forum_page(forum))
+    first = stored_expiry(client)
+
+    with CaptureQueriesContext(connection) as queries:
+        client.get(forum_page(forum))
+    assert not [q for q in queries if "UPDATE" in q["sql"] and "django_session" in q["sql"]]
+    assert stored_expiry(client) == first
+
+    session = client.session
+    session[SESSION_SEEN_KEY] = int(time.time()) - 90
+    session.save()
+    written = stored_expiry(client)
+    client.get(forum_page(forum))
+    assert stored_expiry(client) > written
+
+
+def test_a_session_quiet_for_longer_than_the_idle_timeout_is_signed_out(forum, member):
+    client = client_for(member)
+    client.get(forum_page(forum))
+    Session.objects.filter(session_key=client.session.session_key).update(
+        expire_date=Session.objects.get().expire_date.replace(year=2000)
+    )
+
+    response = client.get(forum_page(forum))
+
+    assert response.status_code == 302
+    assert "/accounts/login/" in response.url
+
+
+def test_signed_in_pages_carry_the_warning_with_the_time_left(forum, member, settings):
+    client = client_for(member)
+    client.get(forum_page(forum))
+    session = client.session
+    session[SESSION_SEEN_KEY] = int(time.time()) - 600
+    session.save()
+
+    page = client.get(reverse("join")).content.decode()
+
+    assert 'id="session-warning"' in page
+    left = int(page.split('data-seconds-left="')[1].split('"')[0])
+    # The request itself restarted the idle timeout (the last write was over a minute ago).
+    assert settings.SESSION_COOKIE_AGE - 5 <= left <= settings.SESSION_COOKIE_AGE
+    assert "Stay signed in" in page
+
+
+def test_the_warning_counts_down_to_the_twelve_hour_limit_when_that_comes_first(
+    forum, member, settings
+):
+    client = client_for(member)
+    client.get(forum_page(forum))
+    age_session(client, settings.SESSION_MAX_AGE_SECONDS - 300)
+
+    page = client.get(reverse("join")).content.decode()
+
+    left = int(page.split('data-seconds-left="')[1].split('"')[0])
+    assert 295 <= left <= 300
+
+
+def test_anonymous_pages_have_no_warning(db):
+    page = Client().get(reverse("account_login")).content.decode()
+    assert "session-warning" not in page
+
+
+def test_stay_signed_in_restarts_the_idle_timeout(forum, member, settings):
+    client = client_for(member)
+    client.get(forum_page(forum))
+    session = client.session
+    session[SESSION_SEEN_KEY] = int(time.time()) - 25 * 60
+    session.save()
+    before = stored_expiry(client)
+
+    response = client.post(
+        reverse("session_extend"), {"next": "/evil.example"}, headers={"accept": "application/json"}
+    )
+
+    assert response.status_code == 200
+    assert settings.SESSION_COOKIE_AGE - 5 <= response.json()["seconds_left"]
+    assert stored_expiry(client) > before
+
+
+def test_stay_signed_in_without_javascript_returns_to_the_page(forum, member):
+    client = client_for(member)
+    page = forum_page(forum)
+
+    assert client.post(reverse("session_extend"), {"next": page}).url == page
+    assert client.post(reverse("session_extend"), {"next": "https://evil.example/"}).url == "/"
+
+
+def test_stay_signed_in_cannot_pass_the_twelve_hour_limit(forum, member, settings):
+    client = client_for(member)
+    client.get(forum_page(forum))
+    age_session(client, settings.SESSION_MAX_AGE_SECONDS - 60)
+
+    response = client.post(reverse("session_extend"), headers={"accept": "application/json"})
+
+    assert response.json()["seconds_left"] <= 60
 
 
 def test_deactivating_ends_every_session_of_that_person_only(forum, member, convenor):
