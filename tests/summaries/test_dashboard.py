@@ -146,11 +146,12 @@ def _queries(client, forum) -> int:
 def test_the_dashboard_reads_in_the_same_number_of_queries_at_10_and_200_issues(forum, member):
     client = client_for(member)
     _seed(forum, 10)
+    client.get(url(forum))  # a session's first page also stamps when it began
     small = _queries(client, forum)
     _seed(forum, 190)
     assert Issue.objects.count() == 200
     assert _queries(client, forum) == small
-    assert small <= 13
+    assert small <= 10
 
 
 @pytest.mark.parametrize("persona", ["leader", "steward", "outsider"])
