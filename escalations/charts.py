@@ -19,6 +19,7 @@ MIN_SLOTS = 6  # so one or two months do not become one wide slab
 STYLE = {
     "svg.hashsalt": "escalation-brief",
     "svg.fonttype": "none",
+    "text.parse_math": False,  # labels are names people typed: "$" is a dollar, not TeX
     "font.family": "DejaVu Sans",
     "font.size": 9,
     "axes.edgecolor": INK,

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Prefetch, Q
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from escalations.models import Brief, Commitment
 from forum_app.models import Forum
@@ -207,10 +208,14 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def safe_cell(value):
-    """A value a spreadsheet will show as text, never run as a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+    """A value a spreadsheet will show as text, never run as a formula.
+
+    Control characters a workbook cannot hold (pasted in with a name) are dropped first.
+    """
+    if not isinstance(value, str):
+        return value
+    value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
 def csv_zip(tables: dict[str, list[Row]]) -> bytes:
