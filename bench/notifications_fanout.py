@@ -51,6 +51,12 @@ def _setup() -> None:
     call_command("migrate", verbosity=0)
 
 
+def _peak_rss_mb(pid: int) -> float:
+    """A process's peak resident memory so far (VmHWM), in MB."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    return round(int(status.split("VmHWM:")[1].split()[0]) / 1024, 1)
+
+
 def _start_worker(log: Path) -> subprocess.Popen:
     env = {
         **os.environ,
@@ -143,6 +149,7 @@ def run(n: int = 2000) -> dict:
         all_sent = _wait_until(lambda: batch.filter(status="sent").count() >= n, 120)
         finished = time.perf_counter()
         sent = batch.filter(status="sent").count()
+        worker_peak_mb = _peak_rss_mb(worker.pid)
     finally:
         worker.send_signal(signal.SIGTERM)
         try:
@@ -178,6 +185,7 @@ def run(n: int = 2000) -> dict:
         "queue_queries_per_notification": round(queued_queries[0] / n, 2),
         "send_queries_per_notification": per_chunk,
         "target_seconds": 20,
+        "worker_peak_rss_mb": worker_peak_mb,
         "worker": "celery solo pool, 1 process, Redis broker, in-memory mail backend",
     }
 
