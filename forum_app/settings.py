@@ -221,6 +221,10 @@ if env_str("OIDC_CLIENT_ID"):
         }
     )
 
+# Behind N reverse proxies that append to X-Forwarded-For, the client is the Nth address from
+# the end; sign-in and receipt-guessing limits count per client, not per proxy.
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+
 # Sessions: short idle timeout (kept sliding by SessionLimitsMiddleware), cookies never
 # readable by scripts. Pages warn two minutes before the end and offer to stay signed in.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 30 * 60)

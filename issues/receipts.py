@@ -1,7 +1,7 @@
 """Receipt codes: the anonymous raiser's only key to their issue.
 
 A code carries 160 random bits, is shown once and kept only as a SHA-256 hash. Wrong guesses
-are counted per IP address in the cache (never in the database) and limited.
+are counted per client address in the cache (never in the database) and limited.
 """
 
 import base64
@@ -9,7 +9,9 @@ import hashlib
 import re
 import secrets
 
+from allauth.account.adapter import get_adapter
 from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.http import HttpRequest
 
 RECEIPT_BYTES = 20
@@ -32,8 +34,16 @@ def receipt_hash(code: str) -> str:
     return hashlib.sha256(normalise(code).encode()).hexdigest()
 
 
+def _client_address(request: HttpRequest) -> str:
+    """The client's address as the sign-in limits see it (honours TRUSTED_PROXY_COUNT)."""
+    try:
+        return get_adapter(request).get_client_ip(request)
+    except (ImproperlyConfigured, PermissionDenied):
+        return request.META.get("REMOTE_ADDR", "")
+
+
 def _guess_key(request: HttpRequest) -> str:
-    return f"issues:receipt-misses:{request.META.get('REMOTE_ADDR', '')}"
+    return f"issues:receipt-misses:{_client_address(request)}"
 
 
 def too_many_guesses(request: HttpRequest) -> bool:

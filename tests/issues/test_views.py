@@ -131,6 +131,23 @@ def test_wrong_receipts_are_rate_limited(forum, lists, member):
     assert not Comment.objects.exists()
 
 
+def test_behind_a_proxy_wrong_receipts_are_counted_per_client(forum, lists, member, settings):
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+    raised = services.issue_raise(forum=forum, actor=member, data=issue_data(lists), anonymous=True)
+    client = client_for(member)
+
+    def follow(receipt: str, client_address: str):
+        return client.post(
+            url("follow", forum), {"receipt": receipt}, headers={"x-forwarded-for": client_address}
+        )
+
+    for _ in range(receipts.GUESS_LIMIT):
+        follow("AAAA-BBBB-CCCC", "203.0.113.7")
+
+    assert follow(raised.receipt, "203.0.113.7").status_code == 429
+    assert follow(raised.receipt, "198.51.100.2").status_code == 200
+
+
 def test_update_with_a_wrong_receipt_posts_nothing(forum, member):
     response = client_for(member).post(
         url("follow_update", forum), {"receipt": "AAAA-BBBB", "body": "Hello"}
