@@ -13,7 +13,9 @@ from meetings.services.ballots import field_for
 
 class MeetingForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=120)
-    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    date = forms.DateField(
+        label=_("Date"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )
     start = forms.TimeField(
         label=_("Starts at"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
     )
@@ -175,7 +177,7 @@ class DecisionForm(forms.Form):
     response_by = forms.DateField(
         label=_("Response needed by"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
     owner = forms.CharField(
         label=_("Who does what"),

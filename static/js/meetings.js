@@ -44,7 +44,9 @@
       var focus = new URL(xhr.responseURL).searchParams.get("focus");
       var target = focus && document.getElementById(focus);
       if (target) {
-        var control = target.querySelector("select") || target;
+        // An issue's own Move select; a theme card itself (its selects sit in closed details).
+        var control = target.querySelector(":scope > .move-form select");
+        if (!control || !control.getClientRects().length) control = target;
         if (control === target && !target.hasAttribute("tabindex")) target.setAttribute("tabindex", "-1");
         control.focus();
       }

@@ -1,24 +1,38 @@
 // Small behaviours shared by every page. Everything works without this file.
 (function () {
   "use strict";
-  // After htmx swaps a region in, move focus to the element marked data-focus-after-swap
-  // (usually a heading or the first result) so keyboard and screen-reader users follow.
-  document.addEventListener("htmx:afterSwap", function (event) {
-    var target = event.detail.target.querySelector("[data-focus-after-swap]");
-    if (target) {
-      if (!target.hasAttribute("tabindex")) target.setAttribute("tabindex", "-1");
-      target.focus();
-    }
-  });
-  // Announce a message sent by the server in the HX-Trigger header: {"announce": "text"}.
-  document.body.addEventListener("announce", function (event) {
+  function announce(text) {
     var region = document.getElementById("messages");
     if (!region) return;
     var p = document.createElement("p");
     p.className = "message message-info";
-    p.textContent = event.detail.value;
+    p.textContent = text;
     region.replaceChildren(p);
+  }
+  // After htmx swaps a region in, move focus to the element marked data-focus-after-swap
+  // (usually a heading or the first result) so keyboard and screen-reader users follow.
+  // Wait until it has settled: a key pressed on a form htmx has not yet taken over would
+  // send it the slow way, reloading the page. While someone types or chooses (search as you
+  // type, a filter), leave focus with them and announce the new heading instead.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var target = event.detail.target.querySelector("[data-focus-after-swap]");
+    if (!target) return;
+    var trigger = event.detail.requestConfig && event.detail.requestConfig.triggeringEvent;
+    if (trigger && (trigger.type === "input" || trigger.type === "change")) {
+      announce(target.textContent.trim());
+      return;
+    }
+    if (!target.hasAttribute("tabindex")) target.setAttribute("tabindex", "-1");
+    target.focus();
   });
+  // A form sent back with errors opens at the summary of what went wrong, so keyboard and
+  // screen-reader users hear it first and can follow its links to each field.
+  var summary = document.querySelector(".error-summary[tabindex]");
+  if (summary && (!document.activeElement || document.activeElement === document.body)) {
+    summary.focus();
+  }
+  // Announce a message sent by the server in the HX-Trigger header: {"announce": "text"}.
+  document.body.addEventListener("announce", function (event) { announce(event.detail.value); });
   // Ask before leaving a form with unsaved typing.
   document.querySelectorAll("form[data-warn-unsaved]").forEach(function (form) {
     var dirty = false;
