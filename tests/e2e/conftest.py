@@ -2,23 +2,24 @@
 
 Fixtures: ``browser`` (one per session), ``new_page(viewport=..., bypass_csp=False)`` (a
 fresh context per call, so several people can be signed in at once), ``page`` (desktop) and
-``phone_page`` (375 px). Every page is watched for Content-Security-Policy violations and a
-test fails if the app's pages reported any. Helpers: ``login``, ``assert_accessible``,
-``latest_email`` and ``link_in``.
+``phone_page`` (375 px). Every page is watched for Content-Security-Policy violations, and
+axe-core checks the whole page after every htmx swap; a test fails if the app's pages reported
+either. Helpers: ``login``, ``assert_accessible``, ``latest_email`` and ``link_in``.
 """
 
+import json
 import os
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import axe_playwright_python
 import pytest
 from allauth.mfa.totp.internal.auth import (
     format_hotp_value,
     hotp_value,
     yield_hotp_counters_from_time,
 )
-from axe_playwright_python.sync_playwright import Axe
 from django.core import mail
 from django.core.cache import cache
 
@@ -44,6 +45,8 @@ CHROMIUM_ARGS = [
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 375, "height": 812}
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+AXE_OPTIONS = {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]}
+AXE_SOURCE = (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text()
 
 # Runs in every page before its own scripts: keeps each CSP violation where the test can
 # read it, and reports it to Python so a later navigation cannot lose it.
@@ -61,6 +64,99 @@ document.addEventListener("securitypolicyviolation", (event) => {
   window.__cspViolations.push(seen);
   if (window.__reportCspViolation) window.__reportCspViolation(seen);
 });
+"""
+
+# Runs after axe-core in every page: one queue for every axe run (axe refuses to run twice at
+# once), a run of the whole page after each htmx swap settles (swaps that settle while a run
+# waits share it), and each violation kept and reported to Python like CSP violations. Python
+# hears when the page is busy (an htmx request in flight, its swap settling, axe runs queued),
+# so it can hold a navigation until the runs have reported.
+AXE_AFTER_SWAPS = """
+(() => {
+  const options = __AXE_OPTIONS__;
+  let queue = Promise.resolve();
+  let pending = 0;
+  let requests = 0;
+  let settlingUntil = 0;
+  let busy = false;
+  let swapRunWaiting = false;
+  const isBusy = () => pending > 0 || requests > 0 || Date.now() < settlingUntil;
+  const update = () => {
+    const now = isBusy();
+    if (now !== busy && window.__reportAxeBusy) window.__reportAxeBusy(now);
+    busy = now;
+  };
+  const finished = () => {
+    pending -= 1;
+    update();
+  };
+  const enqueue = (task) => {
+    pending += 1;
+    update();
+    const result = queue.then(task);
+    queue = result.then(finished, finished);
+    return result;
+  };
+  document.addEventListener("htmx:beforeSend", () => {
+    requests += 1;
+    update();
+  });
+  document.addEventListener("htmx:afterRequest", () => {
+    // The swap is done; it settles (and so queues its axe run) a moment later.
+    requests = Math.max(0, requests - 1);
+    settlingUntil = Date.now() + 250;
+    setTimeout(update, 260);
+  });
+  const report = (seen) => {
+    window.__axeSwapViolations.push(seen);
+    if (window.__reportAxeViolation) window.__reportAxeViolation(seen);
+  };
+  window.__axeSwapViolations = [];
+  window.__axeIdle = async () => {
+    await queue;
+    while (isBusy()) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await queue;
+    }
+  };
+  window.__axeRun = (context, runOptions) =>
+    enqueue(() => axe.run(context || document, runOptions)).then((results) => results.violations);
+  document.addEventListener("htmx:afterSettle", () => {
+    if (swapRunWaiting) return;
+    swapRunWaiting = true;
+    enqueue(async () => {
+      swapRunWaiting = false;
+      const page = document.location.href;
+      try {
+        const results = await axe.run(document, options);
+        for (const violation of results.violations) {
+          report({
+            page,
+            id: violation.id,
+            impact: violation.impact,
+            help: violation.help,
+            helpUrl: violation.helpUrl,
+            nodes: violation.nodes.slice(0, 10).map((node) => ({
+              target: node.target,
+              failureSummary: node.failureSummary,
+            })),
+          });
+        }
+      } catch (error) {
+        report({ page, id: "axe-error", impact: "", help: String(error), helpUrl: "", nodes: [] });
+      }
+    });
+  });
+})();
+""".replace("__AXE_OPTIONS__", json.dumps(AXE_OPTIONS))
+
+# Waits (at most 30 s) until a page's htmx requests have settled and its axe runs have reported;
+# gives what they found since it loaded.
+AXE_SETTLED = """
+Promise.race([
+  window.__axeIdle ? window.__axeIdle() : null,
+  new Promise((resolve) => setTimeout(resolve, 30000)),
+]).then(() => window.__axeSwapViolations || [])
 """
 
 
@@ -95,7 +191,53 @@ def csp_violations() -> list[dict]:
 
 
 @pytest.fixture
-def new_page(browser, live_server, csp_violations, request) -> Iterator[Callable]:
+def axe_violations() -> list[dict]:
+    """Every axe-core violation found after an htmx swap in any page of this test."""
+    return []
+
+
+def _keep(found: list[dict], seen: dict) -> None:
+    if seen not in found:
+        found.append(seen)
+
+
+def _hold_navigation_while_axe_runs(busy: set, route, request) -> None:
+    """Let a page leave only once the axe runs queued in it have reported (at most 30 s).
+
+    The page tells Python when its queue is busy; waiting here lets its scripts run on, where
+    Playwright's ``evaluate`` would wait for the document the navigation brings.
+    """
+    try:
+        if request.is_navigation_request() and request.frame.parent_frame is None:
+            page = request.frame.page
+            for _ in range(600):
+                if page not in busy:
+                    break
+                page.wait_for_timeout(50)
+    except Exception:  # noqa: S110 — nothing to wait for in a page that is already gone
+        pass
+    route.fallback()
+
+
+def _note_axe_busy(busy: set, source: dict, is_busy: bool) -> None:
+    if source["frame"].parent_frame is None:
+        (busy.add if is_busy else busy.discard)(source["page"])
+
+
+def describe_axe_violations(violations: list[dict]) -> list[str]:
+    lines = []
+    for violation in violations:
+        lines.append(
+            f"- {violation['id']} ({violation['impact']}): {violation['help']}"
+            f" — {violation['helpUrl']}"
+        )
+        for node in violation["nodes"][:10]:
+            lines.append(f"    at {node['target']}: {node['failureSummary']}".rstrip())
+    return lines
+
+
+@pytest.fixture
+def new_page(browser, live_server, csp_violations, axe_violations, request) -> Iterator[Callable]:
     """Open a page in a fresh browser context: ``new_page(viewport=PHONE)``.
 
     Each call is a separate person (own cookies). Contexts close after the test; on failure
@@ -118,6 +260,19 @@ def new_page(browser, live_server, csp_violations, request) -> Iterator[Callable
                 "__reportCspViolation", lambda _source, seen: csp_violations.append(seen)
             )
             context.add_init_script(CSP_LISTENER)
+        context.expose_binding(
+            "__reportAxeViolation", lambda _source, seen: _keep(axe_violations, seen)
+        )
+        context.add_init_script(AXE_SOURCE)
+        context.add_init_script(AXE_AFTER_SWAPS)
+        busy: set = set()
+        context.expose_binding(
+            "__reportAxeBusy", lambda source, is_busy: _note_axe_busy(busy, source, is_busy)
+        )
+        context.route(
+            lambda url: "/static/" not in url,
+            lambda route, req: _hold_navigation_while_axe_runs(busy, route, req),
+        )
         contexts.append(context)
         return context.new_page()
 
@@ -135,20 +290,30 @@ def new_page(browser, live_server, csp_violations, request) -> Iterator[Callable
                 except Exception:  # noqa: S110 — a screenshot is a courtesy, never a new failure
                     pass
             try:
-                # Reading the page's own list also flushes reports still in flight.
+                # Reading the page's own lists also flushes reports still in flight.
+                for seen in page.evaluate(AXE_SETTLED):
+                    _keep(axe_violations, seen)
                 for seen in page.evaluate("window.__cspViolations || []"):
-                    if seen not in csp_violations:
-                        csp_violations.append(seen)
+                    _keep(csp_violations, seen)
             except Exception:  # noqa: S110 — a closed or crashed page has nothing more to say
                 pass
         context.close()
-    if csp_violations and not failed:
-        lines = "\n".join(
+    problems = []
+    if csp_violations:
+        problems.append("Content-Security-Policy violations:")
+        problems += [
             f"  {v['directive']} blocked {v['blocked'] or 'inline'} on {v['page']}"
             f" ({v['source']}:{v['line']}) {v['sample'] or ''}"
             for v in csp_violations
-        )
-        pytest.fail(f"Content-Security-Policy violations:\n{lines}")
+        ]
+    if axe_violations:
+        for page_url in dict.fromkeys(v["page"] for v in axe_violations):
+            problems.append(f"axe-core found problems after an htmx swap on {page_url}:")
+            problems += describe_axe_violations(
+                [v for v in axe_violations if v["page"] == page_url]
+            )
+    if problems and not failed:
+        pytest.fail("\n".join(problems))
 
 
 @pytest.fixture
@@ -164,24 +329,27 @@ def phone_page(new_page):
 def assert_accessible(page, *, context: str | None = None, disable: tuple[str, ...] = ()) -> None:
     """Run axe-core on the page as it is now; fail listing every WCAG 2.2 A/AA violation.
 
-    axe is injected through the DevTools protocol, which the page's CSP does not govern,
-    so the check runs on the page exactly as users get it.
+    axe comes in as a browser init script, which the page's CSP does not govern, so the check
+    runs on the page exactly as users get it; it waits its turn behind runs after htmx swaps.
     """
-    options = {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]}
-    if disable:
-        options["rules"] = {rule: {"enabled": False} for rule in disable}
-    results = Axe().run(page, context=context, options=options)
-    violations = results.response["violations"]
+    violations = axe_check(page, context=context, disable=disable)
     if violations:
         lines = [f"axe-core found {len(violations)} problem(s) on {page.url}:"]
-        for violation in violations:
-            lines.append(
-                f"- {violation['id']} ({violation['impact']}): {violation['help']}"
-                f" — {violation['helpUrl']}"
-            )
-            for node in violation["nodes"][:10]:
-                lines.append(f"    at {node['target']}: {node['failureSummary']}".rstrip())
-        pytest.fail("\n".join(lines))
+        pytest.fail("\n".join(lines + describe_axe_violations(violations)))
+
+
+def axe_check(page, *, context=None, disable: tuple[str, ...] = ()) -> list[dict]:
+    """axe-core's WCAG 2.2 A/AA violations on the page as it is now."""
+    options = dict(AXE_OPTIONS)
+    if disable:
+        options["rules"] = {rule: {"enabled": False} for rule in disable}
+    page.wait_for_load_state()
+    if not page.evaluate("typeof window.__axeRun === 'function'"):
+        page.evaluate(AXE_SOURCE)
+        page.evaluate(AXE_AFTER_SWAPS)
+    return page.evaluate(
+        "([context, options]) => window.__axeRun(context, options)", [context, options]
+    )
 
 
 def totp_code(secret: str) -> str:
