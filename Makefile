@@ -5,12 +5,13 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint bench clean help
+.PHONY: run test lint bench load clean help
 
 help:
 	@echo "make run    start the demo on http://$(HOST):$(PORT) (SQLite, no other services needed)"
 	@echo "make test   lint and run every test (unit, integration, browser)"
 	@echo "make bench  run the benchmarks and write bench/results.json"
+	@echo "make load   load-test a monthly meeting and write bench/load_results.json"
 
 $(VENV)/.created:
 	@set -e; py=$$(scripts/find_python.sh); echo "Using $$py"; "$$py" -m venv $(VENV)
@@ -44,6 +45,11 @@ test: $(VENV)/.installed
 bench: $(VENV)/.installed
 	@scripts/system_packages.sh
 	@$(PY) -m bench
+
+# PostgreSQL and Redis: LOAD_DATABASE_URL (default .../swf_load), LOAD_REDIS_URL (default db 10).
+load: $(VENV)/.installed
+	@scripts/system_packages.sh
+	@$(PY) -m bench.meeting_load
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache db.sqlite3 var

@@ -1,5 +1,6 @@
 """``make bench``: seed a large forum into PostgreSQL, serve it with gunicorn under production
-settings, and measure pages against a floor page, plus the other figures in ``bench/others.py``.
+settings, and measure pages against a floor page, then run the meeting load test
+(``bench/meeting_load.py``), plus the other figures in ``bench/others.py``.
 
 Writes bench/results.json and prints a summary table. Loopback only; every run is bounded.
 Settings: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/swf_bench),
@@ -15,6 +16,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -26,15 +29,15 @@ SECONDS = float(os.environ.get("BENCH_SECONDS", "8"))
 LARGE, SMALL = 10_000, 100
 
 
-def production_env() -> dict[str, str]:
+def production_env(database_url: str = "", redis_url: str = "") -> dict[str, str]:
     return {
         "DEBUG": "0",
         "SECRET_KEY": secrets.token_urlsafe(64),
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "SECURE_SSL_REDIRECT": "0",
         "SITE_URL": "http://127.0.0.1",
-        "DATABASE_URL": DATABASE_URL,
-        "REDIS_URL": REDIS_URL,
+        "DATABASE_URL": database_url or DATABASE_URL,
+        "REDIS_URL": redis_url or REDIS_URL,
         "EMAIL_URL": "memory://",
         "BENCH_FLOOR": "1",
         "LOG_LEVEL": "WARNING",
@@ -42,10 +45,10 @@ def production_env() -> dict[str, str]:
     }
 
 
-def recreate_database() -> None:
+def recreate_database(url: str = "") -> None:
     import psycopg
 
-    parsed = urlparse(DATABASE_URL)
+    parsed = urlparse(url or DATABASE_URL)
     name = parsed.path.lstrip("/")
     admin = parsed._replace(path="/postgres").geturl()
     try:
@@ -56,13 +59,29 @@ def recreate_database() -> None:
         raise SystemExit(f"The benchmark needs PostgreSQL ({admin}): {error}") from None
 
 
-def check_redis() -> None:
+def check_redis(url: str = "") -> None:
     import redis
 
+    url = url or REDIS_URL
     try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
     except redis.RedisError as error:
-        raise SystemExit(f"The benchmark needs Redis ({REDIS_URL}): {error}") from None
+        raise SystemExit(f"The benchmark needs Redis ({url}): {error}") from None
+
+
+def prepare(database_url: str = "", redis_url: str = "") -> None:
+    """Production settings in this process, a fresh migrated database, collected static files."""
+    os.environ.update(production_env(database_url, redis_url))
+    check_redis(redis_url)
+    recreate_database(database_url)
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
 
 
 def free_port() -> int:
@@ -86,6 +105,18 @@ def start_gunicorn(port: int) -> subprocess.Popen:
             time.sleep(0.3)
     server.kill()
     raise SystemExit("gunicorn did not start within 30 s.")
+
+
+@contextmanager
+def serving() -> Iterator[tuple[subprocess.Popen, int]]:
+    """gunicorn on a free loopback port, with this process's settings; stopped afterwards."""
+    port = free_port()
+    server = start_gunicorn(port)
+    try:
+        yield server, port
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
 
 
 def worker_peak_rss_mb(master_pid: int) -> float:
@@ -140,39 +171,36 @@ def print_table(results: dict) -> None:
         print(f"{name:<24}{row[str(SMALL)]:>9}{row[str(LARGE)]:>9}")
     print()
     for name, figures in results["other"].items():
-        print(f"{name}: {json.dumps(figures)}")
+        if name != "meeting_load":
+            print(f"{name}: {json.dumps(figures)}")
+    if "meeting_load" in results["other"]:
+        from bench.meeting_load import print_summary
+
+        print("\nmeeting_load:", end="")
+        print_summary(results["other"]["meeting_load"])
 
 
 def main() -> None:
     started = time.monotonic()
-    os.environ.update(production_env())
-    check_redis()
-    recreate_database()
+    prepare()
 
-    import django
+    from bench import load, meeting_load, others, pages
+    from bench.seed import seed_forum, settle_database
 
-    django.setup()
-    from django.core.management import call_command
-
-    from bench import load, meeting_peak, others, pages
-    from bench.seed import seed_forum
-
-    call_command("migrate", verbosity=0)
-    call_command("collectstatic", interactive=False, verbosity=0)
     print("Seeding the large forum…", flush=True)
     large = seed_forum(slug="large", issues=LARGE, members=1000)
     small = seed_forum(slug="small", issues=SMALL, members=50, seed=11)
     others.seed_extra(large)
     others.seed_extra(small)
+    meeting = meeting_load.seed(large)
+    settle_database()
     print(f"Seeded in {time.monotonic() - started:.0f} s.", flush=True)
 
     results: dict = {"pages": {}, "queries_per_page": {}, "other": {}}
     targets = {size: pages.targets(world) for size, world in ((LARGE, large), (SMALL, small))}
     results["queries_per_page"] = pages.count_queries(targets, sizes=(SMALL, LARGE))
 
-    port = free_port()
-    server = start_gunicorn(port)
-    try:
+    with serving() as (server, port):
         floor = None
         for target in targets[LARGE]:
             if pages.needs_etag(target):
@@ -196,12 +224,9 @@ def main() -> None:
                 "requests": latency.requests + throughput.requests,
                 "failed_requests": latency.errors + throughput.errors,
             }
-        print("Running the meeting peak (150 members polling and voting)…", flush=True)
-        results["other"]["meeting_peak_150"] = meeting_peak.run(port, large, large["live"])
+        print("Running the meeting load test…", flush=True)
+        results["other"]["meeting_load"] = meeting_load.run(port, large, meeting, server.pid)
         results["other"]["web_worker_memory"] = {"peak_rss_mb": worker_peak_rss_mb(server.pid)}
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
 
     results["other"].update(others.measure(large))
     results["other"]["bench_total_seconds"] = round(time.monotonic() - started, 1)

@@ -12,10 +12,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def seed_extra(world: dict) -> None:
     """Seed what later stages of the cycle add to a forum (meetings, briefs, pulse)."""
-    from bench import meeting_peak
+    from bench import meeting_load
 
-    world["live"] = meeting_peak.seed_live_meeting(world)
-    world["extra_targets"] = meeting_peak.live_targets(world, world["live"])
+    world["live"] = meeting_load.seed_live_meeting(world)
+    world["extra_targets"] = meeting_load.live_targets(world, world["live"])
 
 
 def notifications_fanout() -> dict:
