@@ -5,13 +5,14 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint bench load clean help
+.PHONY: run test lint bench load audit clean help
 
 help:
 	@echo "make run    start the demo on http://$(HOST):$(PORT) (SQLite, no other services needed)"
 	@echo "make test   lint and run every test (unit, integration, browser)"
 	@echo "make bench  run the benchmarks and write bench/results.json"
 	@echo "make load   load-test a monthly meeting and write bench/load_results.json"
+	@echo "make audit  check the installed packages against known vulnerabilities"
 
 $(VENV)/.created:
 	@set -e; py=$$(scripts/find_python.sh); echo "Using $$py"; "$$py" -m venv $(VENV)
@@ -50,6 +51,12 @@ bench: $(VENV)/.installed
 load: $(VENV)/.installed
 	@scripts/system_packages.sh
 	@$(PY) -m bench.meeting_load
+
+# --strict: a package that cannot be looked up is an error, so an unreachable advisory
+# service never passes as "no known vulnerabilities".
+audit: $(VENV)/.installed
+	@$(PY) -m pip install -q pip-audit
+	@$(VENV)/bin/pip-audit --strict --progress-spinner off
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache db.sqlite3 var
