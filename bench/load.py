@@ -1,7 +1,10 @@
 """A small, bounded HTTP load client for loopback benchmarks.
 
-Each run keeps ``clients`` keep-alive connections busy for at most ``seconds`` and records
-every request's latency. Only 127.0.0.1 is ever a target.
+Each run keeps ``clients`` clients busy for at most ``seconds`` and records every request's
+latency. Each request goes on a new connection: a kept-alive connection stays with the
+gunicorn worker that accepted it, so two clients would sometimes share one worker (and its
+interpreter lock) while the other idled, making figures swing from run to run; a new
+connection goes to whichever worker is free, as behind a proxy. Only 127.0.0.1 is a target.
 """
 
 import http.client
@@ -46,9 +49,9 @@ def run(port: int, request: Request, *, clients: int, seconds: float) -> RunResu
     errors = [0] * clients
 
     def worker(slot: int) -> None:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         while time.perf_counter() < deadline:
             started = time.perf_counter()
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
             try:
                 connection.request("GET", request.path, headers=request.headers)
                 response = connection.getresponse()
@@ -57,11 +60,10 @@ def run(port: int, request: Request, *, clients: int, seconds: float) -> RunResu
                     errors[slot] += 1
             except (OSError, http.client.HTTPException):
                 errors[slot] += 1
-                connection.close()
-                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
                 continue
+            finally:
+                connection.close()
             latencies[slot].append((time.perf_counter() - started) * 1000)
-        connection.close()
 
     started = time.perf_counter()
     threads = [threading.Thread(target=worker, args=(i,)) for i in range(clients)]

@@ -306,17 +306,12 @@ class FilterForm(forms.Form):
     ]
 
     q = forms.CharField(label=_("Search"), max_length=200, required=False)
-    category = forms.ModelChoiceField(
-        label=_("Category"),
-        queryset=Category.objects.none(),
-        required=False,
-        empty_label=_("All categories"),
+    # Plain choices of (id, name), read once each: the list page stays a few queries.
+    category = forms.TypedChoiceField(
+        label=_("Category"), coerce=int, empty_value=None, required=False
     )
-    service_area = forms.ModelChoiceField(
-        label=_("Service area"),
-        queryset=ServiceArea.objects.none(),
-        required=False,
-        empty_label=_("All service areas"),
+    service_area = forms.TypedChoiceField(
+        label=_("Service area"), coerce=int, empty_value=None, required=False
     )
     status = forms.ChoiceField(
         label=_("Status"), choices=[("", _("Any status")), *Status.choices], required=False
@@ -327,8 +322,14 @@ class FilterForm(forms.Form):
 
     def __init__(self, *args, forum: Forum, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["category"].queryset = Category.objects.filter(forum=forum)
-        self.fields["service_area"].queryset = ServiceArea.objects.filter(forum=forum)
+        self.fields["category"].choices = [
+            ("", _("All categories")),
+            *Category.objects.filter(forum=forum).values_list("pk", "name"),
+        ]
+        self.fields["service_area"].choices = [
+            ("", _("All service areas")),
+            *ServiceArea.objects.filter(forum=forum).values_list("pk", "name"),
+        ]
 
     def filters(self) -> dict:
         """The valid filters; an invalid one (a stale category id, say) is left out."""
