@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -14,6 +15,8 @@ from escalations.permissions import get_brief_for_leader, get_commitment_for_lea
 from escalations.services import briefs as services
 from forum_app.permissions import LEADERS, role_anywhere_required
 
+PAGE_SIZE = 20
+
 
 @role_anywhere_required(LEADERS)
 def briefs_for_me(request: HttpRequest) -> HttpResponse:
@@ -24,7 +27,8 @@ def briefs_for_me(request: HttpRequest) -> HttpResponse:
         .select_related("forum")
         .order_by("response_by", "pk")
     )
-    return render(request, "escalations/briefs_for_me.html", {"forums": forums, "briefs": briefs})
+    page = Paginator(briefs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "escalations/briefs_for_me.html", {"forums": forums, "page": page})
 
 
 def _leader_page(request, brief, *, response_form=None, commitment_form=None, status=200):
