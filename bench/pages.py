@@ -56,6 +56,7 @@ def targets(world: dict) -> list[Target]:
             warm_until_absent="Looking for similar issues",
         ),
         Target("leader_briefs", "/briefs/", leader),
+        Target("dashboard", f"{base}/summary/", member),
         *world.get("extra_targets", []),
     ]
 

@@ -120,7 +120,129 @@ def seed_forum(*, slug: str, issues: int, members: int, seed: int = 7) -> dict:
             ],
             batch_size=BATCH,
         )
+        _cycle(forum, rng, issue_ids, people, today, scale=issues / 10_000)
     return {"forum": forum, "issue_ids": issue_ids, **people}
+
+
+def _cycle(forum, rng, issue_ids, people, today, *, scale: float) -> None:
+    """What a year of monthly cycles leaves behind, scaled to the forum: at 10,000 issues
+    300 themes (the first 100 issues stay ungrouped), 60 closed meetings, 300 briefs with
+    responses and commitments, and 12 months of workload pulse answers."""
+    from escalations.models import Brief, BriefStatus, Commitment, Response
+    from meetings.models import Meeting, MeetingTheme, Phase, Theme, ThemeIssue, ThemeStatus
+    from summaries.models import PulseAnswer, PulseReceipt
+
+    sample_themes = sorted({row["theme"] for row in load_sample()["issues"]})
+    statuses = list(ThemeStatus.values)
+    themes = Theme.objects.bulk_create(
+        [
+            Theme(
+                forum=forum,
+                name=f"{sample_themes[i % len(sample_themes)]} ({i})",
+                status=rng.choice(statuses),
+            )
+            for i in range(max(3, round(300 * scale)))
+        ]
+    )
+    grouped = issue_ids[100 : 100 + 20 * len(themes)]
+    ThemeIssue.objects.bulk_create(
+        [ThemeIssue(theme=themes[i % len(themes)], issue_id=pk) for i, pk in enumerate(grouped)],
+        batch_size=BATCH,
+    )
+    now = timezone.now()
+    meetings = Meeting.objects.bulk_create(
+        [
+            Meeting(
+                forum=forum,
+                title=f"Forum meeting {i + 1}",
+                starts_at=now - timedelta(days=30 * (i + 1)),
+                ends_at=now - timedelta(days=30 * (i + 1), hours=-2),
+                phase=Phase.CLOSED,
+            )
+            for i in range(max(2, round(60 * scale)))
+        ]
+    )
+    MeetingTheme.objects.bulk_create(
+        [
+            MeetingTheme(meeting=meeting, theme=theme)
+            for meeting in meetings
+            for theme in rng.sample(themes, k=min(len(themes), 8))
+        ]
+    )
+    sent = [s for s in BriefStatus.values if s != BriefStatus.DRAFT]
+    briefs = Brief.objects.bulk_create(
+        [
+            Brief(
+                forum=forum,
+                theme=themes[i % len(themes)],
+                reference=f"{forum.slug.upper()}-{i + 1:03d}",
+                title=f"{themes[i % len(themes)].name}: what we ask",
+                problem="Practitioners hold more cases than the agreed maximum.",
+                ask="Agree a cap and publish the weighting tool.",
+                status=rng.choice(sent),
+                sent_at=now - timedelta(days=rng.randrange(365)),
+                response_by=today + timedelta(days=rng.randrange(-60, 60)),
+                created_by=people["convenors"][0],
+            )
+            for i in range(max(3, round(300 * scale)))
+        ]
+    )
+    Recipient = Brief.recipients.through
+    Recipient.objects.bulk_create(
+        [
+            Recipient(brief_id=brief.pk, user_id=people["leaders"][i % 2].pk)
+            for i, brief in enumerate(briefs)
+        ]
+    )
+    answered = [b for b in briefs if b.status not in (BriefStatus.SENT, BriefStatus.ACKNOWLEDGED)]
+    Response.objects.bulk_create(
+        [
+            Response(
+                brief=brief,
+                leader=people["leaders"][0],
+                position=rng.choice(Response.Position.values),
+                reasons="We agree in part and will report back to the forum.",
+            )
+            for brief in answered
+        ]
+    )
+    Commitment.objects.bulk_create(
+        [
+            Commitment(
+                brief=brief,
+                what="Review caseloads in the three teams named and report back.",
+                owner="Head of service",
+                due_on=today + timedelta(days=rng.randrange(-30, 90)),
+                status=rng.choice(Commitment.Status.values),
+                made_by=people["leaders"][0],
+            )
+            for brief in answered
+            for _ in range(2)
+        ]
+    )
+    areas = list(ServiceArea.objects.filter(forum=forum))
+    answering = people["members"][: min(len(people["members"]), 300)]
+    months = [(today.replace(day=1) - timedelta(days=31 * m)).replace(day=1) for m in range(12)]
+    PulseReceipt.objects.bulk_create(
+        [PulseReceipt(forum=forum, user=u, month=m) for m in months for u in answering],
+        batch_size=BATCH,
+    )
+    PulseAnswer.objects.bulk_create(
+        [
+            PulseAnswer(
+                forum=forum,
+                month=m,
+                service_area=rng.choice(areas),
+                caseload=rng.randrange(12, 35),
+                extra_hours=rng.randrange(0, 12),
+                admin_percent=rng.randrange(20, 70),
+                wellbeing=rng.randrange(1, 6),
+            )
+            for m in months
+            for _ in answering
+        ],
+        batch_size=BATCH,
+    )
 
 
 def settle_database() -> None:
