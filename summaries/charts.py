@@ -4,9 +4,13 @@ Charts are shown as ``<img src="data:…">``, which the content security policy 
 every chart has its data as a table beside it.
 """
 
+import functools
+import hashlib
 import io
+import json
 
 import matplotlib
+from django.core.cache import cache
 
 matplotlib.use("Agg")
 
@@ -18,6 +22,26 @@ SUMMARY_STYLE = {**STYLE, "svg.hashsalt": "forum-summaries"}
 LINE_COLOURS = ("#154766", "#8a3b12", "#2e6b30", "#5b2a86")
 
 
+# Drawing a chart costs tens of milliseconds; the same data always gives the same chart.
+CHART_CACHE_SECONDS = 24 * 60 * 60
+
+
+def drawn_once(draw):
+    """Keep each chart in the cache under a digest of its data, so it is drawn once."""
+
+    @functools.wraps(draw)
+    def cached(*args):
+        data = json.dumps([draw.__name__, *args], sort_keys=True, default=str)
+        key = "chart:" + hashlib.sha256(data.encode()).hexdigest()
+        uri = cache.get(key)
+        if uri is None:
+            uri = draw(*args)
+            cache.set(key, uri, CHART_CACHE_SECONDS)
+        return uri
+
+    return cached
+
+
 def _svg(figure) -> str:
     figure.tight_layout()
     buffer = io.StringIO()
@@ -25,6 +49,7 @@ def _svg(figure) -> str:
     return buffer.getvalue()
 
 
+@drawn_once
 def bar_chart_uri(labels: list[str], values: list[float], axis_label: str) -> str:
     """A horizontal bar chart as a data URI (long labels read better across)."""
     with plt.rc_context(SUMMARY_STYLE):
@@ -44,6 +69,7 @@ def bar_chart_uri(labels: list[str], values: list[float], axis_label: str) -> st
     return svg_data_uri(svg)
 
 
+@drawn_once
 def trend_chart_uri(labels: list[str], series: dict[str, list[float]]) -> str:
     """One small line chart per series, sharing the month axis, as a data URI."""
     with plt.rc_context(SUMMARY_STYLE):
