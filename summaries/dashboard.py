@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, QuerySet, Window
 
 from escalations.models import AWAITING_RESPONSE, Brief, Commitment
 from forum_app.models import Forum
@@ -11,6 +11,8 @@ from meetings.models import Theme, ThemeStatus
 from summaries.anonymity import Group, fold_small_groups
 
 RAISED_AGAIN_AT = 2
+# Each list on the dashboard shows its first few and says how many there are in all.
+LIST_LIMIT = 10
 
 
 def issue_groups(issues: QuerySet, field: str) -> list[Group]:
@@ -48,6 +50,15 @@ class Dashboard:
     raised_again: list[Theme]
     waiting_briefs: list[Brief]
     overdue_commitments: list[Commitment]
+    raised_again_total: int = 0
+    waiting_total: int = 0
+    overdue_total: int = 0
+
+
+def first_few(queryset: QuerySet) -> tuple[list, int]:
+    """The first LIST_LIMIT rows and how many rows there are in all, in one query."""
+    rows = list(queryset.annotate(in_all=Window(Count("pk")))[:LIST_LIMIT])
+    return rows, rows[0].in_all if rows else 0
 
 
 def forum_dashboard(forum: Forum) -> Dashboard:
@@ -72,14 +83,15 @@ def forum_dashboard(forum: Forum) -> Dashboard:
         .annotate(meetings=Count("meeting_themes__meeting", distinct=True))
         .filter(meetings__gte=RAISED_AGAIN_AT)
         .order_by("-meetings", "name")
+        .values("name", "meetings")
     )
-    waiting = list(
+    waiting, waiting_total = first_few(
         Brief.objects.in_forum(forum)
         .filter(status__in=AWAITING_RESPONSE)
         .select_related("forum")
         .order_by("response_by", "pk")
     )
-    overdue = list(
+    overdue, overdue_total = first_few(
         Commitment.objects.overdue(forum).select_related("brief__forum").order_by("due_on", "pk")
     )
     return Dashboard(
@@ -87,7 +99,10 @@ def forum_dashboard(forum: Forum) -> Dashboard:
         by_category=by_category,
         by_service_area=by_service_area,
         themes_by_status=themes_by_status,
-        raised_again=raised_again,
+        raised_again=raised_again[:LIST_LIMIT],
         waiting_briefs=waiting,
         overdue_commitments=overdue,
+        raised_again_total=len(raised_again),
+        waiting_total=waiting_total,
+        overdue_total=overdue_total,
     )

@@ -158,3 +158,23 @@ def test_the_dashboard_reads_in_the_same_number_of_queries_at_10_and_200_issues(
 def test_people_outside_the_forum_itself_get_404(forum, persona, request):
     person = request.getfixturevalue(persona)
     assert client_for(person).get(url(forum)).status_code == 404
+
+
+def test_long_lists_show_the_first_ten_and_say_how_many_in_all(forum, member):
+    theme = ThemeFactory(forum=forum)
+    for i in range(12):
+        Brief.objects.create(
+            forum=forum,
+            theme=theme,
+            reference=f"W-{i:02d}",
+            title="t",
+            problem="p",
+            ask="a",
+            status=BriefStatus.SENT,
+        )
+
+    page = client_for(member).get(url(forum)).content.decode()
+
+    assert page.count(">W-") == 10
+    assert "The 10 due soonest, of 12." in page
+    assert '<p class="big-number">12</p>' in page
