@@ -2,7 +2,9 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Count, QuerySet, Window
+from django.contrib.postgres.aggregates import ArrayAgg
+from django.db import connections
+from django.db.models import Count, Q, QuerySet, Window
 
 from escalations.models import AWAITING_RESPONSE, Brief, Commitment
 from forum_app.models import Forum
@@ -19,17 +21,35 @@ def issue_groups(issues: QuerySet, field: str) -> list[Group]:
     """Issues counted by ``field`` with the people behind each group, in one query.
 
     Named authors count once each however many issues they raised; every anonymous issue
-    (and every issue of a former member) counts as one person.
+    (and every issue of a former member) counts as one person. PostgreSQL hands back each
+    group's authors as one array; other databases send a row per group and author.
     """
     groups: dict[str, dict] = {}
-    rows = issues.order_by().values_list(field, "author_id").annotate(n=Count("pk"))
-    for label, author_id, n in rows:
+
+    def add(label, issues_count: int, unnamed: int, people) -> None:
         group = groups.setdefault(label or "", {"issues": 0, "people": set(), "unnamed": 0})
-        group["issues"] += n
-        if author_id is None:
-            group["unnamed"] += n
-        else:
-            group["people"].add(author_id)
+        group["issues"] += issues_count
+        group["unnamed"] += unnamed
+        group["people"].update(people)
+
+    named = Q(author__isnull=False)
+    if connections[issues.db].vendor == "postgresql":
+        rows = (
+            issues.order_by()
+            .values(field)
+            .annotate(
+                n=Count("pk"),
+                unnamed=Count("pk", filter=~named),
+                people=ArrayAgg("author_id", distinct=True, filter=named, default=[]),
+            )
+            .values_list(field, "n", "unnamed", "people")
+        )
+        for label, n, unnamed, people in rows:
+            add(label, n, unnamed, people)
+    else:
+        rows = issues.order_by().values_list(field, "author_id").annotate(n=Count("pk"))
+        for label, author_id, n in rows:
+            add(label, n, n if author_id is None else 0, () if author_id is None else (author_id,))
     return [
         Group(
             label=label,
