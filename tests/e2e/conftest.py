@@ -10,6 +10,7 @@ either. Helpers: ``login``, ``assert_accessible``, ``latest_email`` and ``link_i
 import json
 import os
 import re
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from allauth.mfa.totp.internal.auth import (
 )
 from django.core import mail
 from django.core.cache import cache
+from django.db import connection
 
 from tests.conftest import require_service
 from tests.factories import PASSWORD
@@ -411,3 +413,26 @@ def outbox() -> list:
     """The live server's sent mail, emptied at the start of the test."""
     mail.outbox.clear()
     return mail.outbox
+
+
+@pytest.fixture
+def one_request_at_a_time(live_server):
+    """Serialise the live server's requests when it shares one in-memory SQLite connection.
+
+    Four browsers polling at once would otherwise use that single connection from several
+    threads together ("database table is locked"). PostgreSQL needs no such help.
+    """
+    if not connection.vendor == "sqlite" or not connection.is_in_memory_db():
+        yield
+        return
+    server = live_server.thread.httpd
+    app = server.get_app()
+    lock = threading.Lock()
+
+    def locked(environ, start_response):
+        with lock:
+            return app(environ, start_response)
+
+    server.set_app(locked)
+    yield
+    server.set_app(app)

@@ -8,13 +8,11 @@ message, never on ``<body>``, and the status region must say what happened.
 """
 
 import re
-import threading
 from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
-from django.db import connection
 from django.utils import timezone
 from playwright.sync_api import Locator, Page, expect
 
@@ -252,29 +250,6 @@ def test_raise_an_issue_and_support_one_by_keyboard(page, live_server, forum_wit
 # A whole meeting
 
 POLL = 10_000  # the live part polls every 3 s
-
-
-@pytest.fixture
-def one_request_at_a_time(live_server):
-    """Serialise the live server's requests when it shares one in-memory SQLite connection.
-
-    Several browsers polling at once would otherwise use that connection from several threads
-    together ("database table is locked"). PostgreSQL needs no such help.
-    """
-    if not connection.vendor == "sqlite" or not connection.is_in_memory_db():
-        yield
-        return
-    server = live_server.thread.httpd
-    app = server.get_app()
-    lock = threading.Lock()
-
-    def locked(environ, start_response):
-        with lock:
-            return app(environ, start_response)
-
-    server.set_app(locked)
-    yield
-    server.set_app(app)
 
 
 @pytest.fixture

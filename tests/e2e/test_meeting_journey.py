@@ -3,11 +3,9 @@
 import re
 import shutil
 import subprocess
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -17,29 +15,6 @@ from tests.e2e.conftest import ARTIFACTS, PHONE, assert_accessible, login
 from tests.factories import IssueFactory, MeetingFactory, MembershipFactory, with_totp
 
 POLL = 10_000  # the live part polls every 3 s
-
-
-@pytest.fixture
-def one_request_at_a_time(live_server):
-    """Serialise the live server's requests when it shares one in-memory SQLite connection.
-
-    Four browsers polling at once would otherwise use that single connection from several
-    threads together ("database table is locked"). PostgreSQL needs no such help.
-    """
-    if not connection.vendor == "sqlite" or not connection.is_in_memory_db():
-        yield
-        return
-    server = live_server.thread.httpd
-    app = server.get_app()
-    lock = threading.Lock()
-
-    def locked(environ, start_response):
-        with lock:
-            return app(environ, start_response)
-
-    server.set_app(locked)
-    yield
-    server.set_app(app)
 
 
 @pytest.fixture
