@@ -126,10 +126,14 @@ def _seed(forum, count: int) -> None:
     )
     theme = ThemeFactory(forum=forum)
     MeetingTheme.objects.create(meeting=MeetingFactory(forum=forum), theme=theme)
-    Brief.objects.create(
+    _sent_brief(forum, theme, f"B-{count}")
+
+
+def _sent_brief(forum, theme, reference: str) -> Brief:
+    return Brief.objects.create(
         forum=forum,
         theme=theme,
-        reference=f"B-{count}",
+        reference=reference,
         title="t",
         problem="p",
         ask="a",
@@ -163,15 +167,7 @@ def test_people_outside_the_forum_itself_get_404(forum, persona, request):
 def test_long_lists_show_the_first_ten_and_say_how_many_in_all(forum, member):
     theme = ThemeFactory(forum=forum)
     for i in range(12):
-        Brief.objects.create(
-            forum=forum,
-            theme=theme,
-            reference=f"W-{i:02d}",
-            title="t",
-            problem="p",
-            ask="a",
-            status=BriefStatus.SENT,
-        )
+        _sent_brief(forum, theme, f"W-{i:02d}")
 
     page = client_for(member).get(url(forum)).content.decode()
 
