@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from django.contrib.postgres.aggregates import ArrayAgg
+from django.core.cache import cache
 from django.db import connections
 from django.db.models import Count, Q, QuerySet, Window
 
@@ -11,10 +12,13 @@ from forum_app.models import Forum
 from issues.models import Issue
 from meetings.models import Theme, ThemeStatus
 from summaries.anonymity import Group, fold_small_groups
+from summaries.models import FiguresStamp
 
 RAISED_AGAIN_AT = 2
 # Each list on the dashboard shows its first few and says how many there are in all.
 LIST_LIMIT = 10
+# A backstop for changes no signal reports (bulk loads, deleting an account in the admin).
+FIGURES_CACHE_SECONDS = 10 * 60
 
 
 def issue_groups(issues: QuerySet, field: str) -> list[Group]:
@@ -62,6 +66,54 @@ def issue_groups(issues: QuerySet, field: str) -> list[Group]:
 
 
 @dataclass(frozen=True)
+class IssueFigures:
+    open_issues: int
+    by_category: list[Group]
+    by_service_area: list[Group]
+
+
+def figures_changed(forum_id: int) -> None:
+    """Give the forum a new figures token, in the current transaction (one query)."""
+    FiguresStamp.objects.bulk_create(
+        [FiguresStamp(forum_id=forum_id)],
+        update_conflicts=True,
+        unique_fields=["forum"],
+        update_fields=["token"],
+    )
+
+
+def figures_token(forum: Forum) -> str:
+    token = FiguresStamp.objects.filter(forum=forum).values_list("token", flat=True).first()
+    if token is None:
+        stamp = FiguresStamp(forum=forum)
+        FiguresStamp.objects.bulk_create([stamp], ignore_conflicts=True)
+        token = stamp.token
+    return token
+
+
+def issue_figures(forum: Forum) -> IssueFigures:
+    """Open issues and the two breakdowns, with groups under k people folded away.
+
+    Counting who is behind each group reads every open issue, most of a dashboard's work, so
+    the figures are kept in the cache under the forum's token and k. ``summaries.signals``
+    changes the token whenever an issue, category or service area is saved. The token is
+    read before the issues are, so cached figures may be newer than their token, never older.
+    """
+    k = forum.k_anonymity
+    key = f"issue-figures:{forum.pk}:{k}:{figures_token(forum)}"
+    figures = cache.get(key)
+    if figures is None:
+        issues = Issue.objects.in_forum(forum).open()
+        figures = IssueFigures(
+            open_issues=issues.count(),
+            by_category=fold_small_groups(issue_groups(issues, "category__name"), k),
+            by_service_area=fold_small_groups(issue_groups(issues, "service_area__name"), k),
+        )
+        cache.set(key, figures, FIGURES_CACHE_SECONDS)
+    return figures
+
+
+@dataclass(frozen=True)
 class Dashboard:
     open_issues: int
     by_category: list[Group]
@@ -83,10 +135,7 @@ def first_few(queryset: QuerySet) -> tuple[list, int]:
 
 def forum_dashboard(forum: Forum) -> Dashboard:
     """The forum's figures, with breakdowns under k people folded away."""
-    k = forum.k_anonymity
-    issues = Issue.objects.in_forum(forum).open()
-    by_category = fold_small_groups(issue_groups(issues, "category__name"), k)
-    by_service_area = fold_small_groups(issue_groups(issues, "service_area__name"), k)
+    issues = issue_figures(forum)
     status_counts = dict(
         Theme.objects.in_forum(forum)
         .current()
@@ -115,9 +164,9 @@ def forum_dashboard(forum: Forum) -> Dashboard:
         Commitment.objects.overdue(forum).select_related("brief__forum").order_by("due_on", "pk")
     )
     return Dashboard(
-        open_issues=issues.count(),
-        by_category=by_category,
-        by_service_area=by_service_area,
+        open_issues=issues.open_issues,
+        by_category=issues.by_category,
+        by_service_area=issues.by_service_area,
         themes_by_status=themes_by_status,
         raised_again=raised_again[:LIST_LIMIT],
         waiting_briefs=waiting,

@@ -1,9 +1,11 @@
-"""The workload pulse and the record of steward exports.
+"""The workload pulse, the record of steward exports, and the dashboard's figures stamp.
 
 A pulse answer is stored like a ballot: ``PulseReceipt`` says who answered in a month (and
 nothing else), ``PulseAnswer`` holds the answers with no person and no time beyond the month.
 One receipt per person per forum per month is a database constraint.
 """
+
+import secrets
 
 from django.conf import settings
 from django.db import models
@@ -133,3 +135,24 @@ class ExportRecord(models.Model):
 
     def __str__(self) -> str:
         return f"Export by {self.user_id} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+def new_token() -> str:
+    return secrets.token_hex(8)
+
+
+class FiguresStamp(models.Model):
+    """A token that changes with every change to a forum's issues, categories or service areas.
+
+    The dashboard keeps its issue figures in the cache under this token
+    (``summaries.dashboard.issue_figures``). The token changes in the same transaction as the
+    change, so figures can never be filed under a token that is already out of date.
+    """
+
+    forum = models.OneToOneField(
+        Forum, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    token = models.CharField(max_length=16, default=new_token)
+
+    def __str__(self) -> str:
+        return f"Figures stamp of forum {self.forum_id}"

@@ -21,6 +21,7 @@ from forum_app.models import Invitation, Membership, Notification, NotificationP
 from forum_app.services import user_deactivate
 from issues.models import Comment, Issue, IssueRevision, Support
 from meetings.models import Attendance, BallotReceipt
+from summaries.dashboard import figures_changed
 from summaries.models import ExportRecord, PulseReceipt
 
 ERASED_EMAIL_DOMAIN = "erased.invalid"
@@ -237,6 +238,8 @@ def person_erase(*, user: User) -> User:
     name, no usable password, no two-factor devices, no memberships, no sessions.
     """
     email = user.email
+    for forum_id in set(Issue.objects.filter(author=user).values_list("forum_id", flat=True)):
+        figures_changed(forum_id)  # their issues now count as one person each
     Issue.objects.filter(author=user).update(author=None)
     Comment.objects.filter(author=user).update(author=None)
     IssueRevision.objects.filter(edited_by=user).update(edited_by=None)

@@ -106,8 +106,8 @@ def test_charts_are_images_with_data_tables_and_no_inline_styles(forum, member):
 
 
 def _seed(forum, count: int) -> None:
-    categories = [CategoryFactory(forum=forum, name=f"Category {i}") for i in range(4)]
-    areas = [ServiceAreaFactory(forum=forum, name=f"Area {i}") for i in range(3)]
+    categories = [CategoryFactory(forum=forum, name=f"Category {count}.{i}") for i in range(4)]
+    areas = [ServiceAreaFactory(forum=forum, name=f"Area {count}.{i}") for i in range(3)]
     authors = [UserFactory() for _ in range(8)]
     Issue.objects.bulk_create(
         Issue(
@@ -149,13 +149,15 @@ def _queries(client, forum) -> int:
 
 def test_the_dashboard_reads_in_the_same_number_of_queries_at_10_and_200_issues(forum, member):
     client = client_for(member)
-    _seed(forum, 10)
     client.get(url(forum))  # a session's first page also stamps when it began
+    _seed(forum, 10)  # new categories: the issue figures are counted afresh
     small = _queries(client, forum)
     _seed(forum, 190)
     assert Issue.objects.count() == 200
     assert _queries(client, forum) == small
-    assert small <= 10
+    assert small <= 11
+    # Until something changes, the issue figures come from the cache.
+    assert _queries(client, forum) == small - 3
 
 
 @pytest.mark.parametrize("persona", ["leader", "steward", "outsider"])

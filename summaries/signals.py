@@ -1,0 +1,25 @@
+"""Keep the dashboard's cached issue figures true: any change to what they count gives the
+forum a new figures token (see ``summaries.dashboard.issue_figures``)."""
+
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from issues.models import Category, Issue, ServiceArea
+from summaries.dashboard import figures_changed
+from summaries.models import FiguresStamp, new_token
+
+
+@receiver(post_save, sender=Issue)
+@receiver(post_save, sender=Category)
+@receiver(post_save, sender=ServiceArea)
+def saved(sender, instance, raw=False, **kwargs) -> None:
+    if not raw:
+        figures_changed(instance.forum_id)
+
+
+@receiver(post_delete, sender=Issue)
+@receiver(post_delete, sender=Category)
+@receiver(post_delete, sender=ServiceArea)
+def deleted(sender, instance, **kwargs) -> None:
+    # Update only: when a whole forum is being deleted its stamp must not come back.
+    FiguresStamp.objects.filter(forum_id=instance.forum_id).update(token=new_token())
