@@ -313,6 +313,11 @@ class Issue(models.Model):
         return self.status in OPEN_STATUSES and self.merged_into_id is None
 
     @property
+    def status_label(self) -> str:
+        """``get_status_display`` without building the whole choices dict (lists show many)."""
+        return str(Status(self.status).label)
+
+    @property
     def author_label(self) -> str:
         """How the raiser is shown to everyone, convenors and site admins included."""
         if self.is_anonymous or self.author is None:

@@ -442,3 +442,9 @@ def test_editing_an_issue_into_personal_safety_alerts_the_convenors(forum, lists
     data = form_data(lists, category=lists["safety"].pk, version=issue.version)
     client_for(member).post(url("edit", forum, issue.pk), data)
     assert Notification.objects.get(kind="safety_issue_raised").recipient == convenor
+
+
+@pytest.mark.parametrize("status", Status.values)
+def test_the_status_label_is_the_status_display(status):
+    issue = Issue(status=status)
+    assert issue.status_label == issue.get_status_display()
