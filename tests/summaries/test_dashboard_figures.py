@@ -9,6 +9,7 @@ from issues.models import Issue, Status
 from summaries.models import FiguresStamp
 from tests.conftest import client_for
 from tests.factories import CategoryFactory, IssueFactory, ServiceAreaFactory, UserFactory
+from tests.issues.conftest import issue_data
 
 pytestmark = pytest.mark.django_db
 
@@ -64,14 +65,7 @@ def test_a_new_issue_shows(forum, member, world):
     services.issue_raise(
         forum=forum,
         actor=member,
-        data=services.IssueData(
-            title="Lift broken",
-            body="b",
-            impact="i",
-            proposed_solution="p",
-            category=world["parking"],
-            service_area=world["area"],
-        ),
+        data=issue_data({"category": world["parking"], "area": world["area"]}),
         anonymous=True,
     )
     assert figures(world["client"], forum)["open"] == 14
