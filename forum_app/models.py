@@ -2,6 +2,7 @@
 
 import hashlib
 import secrets
+import uuid
 import zoneinfo
 from datetime import timedelta
 
@@ -333,3 +334,42 @@ class NotificationPreference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user}: {self.kind} {self.delivery}"
+
+
+class SealedBox(models.Model):
+    """A box of secret answers that are counted together, never one by one.
+
+    One box per meeting's ballot, per forum's pulse month, per brief's "did it make a
+    difference?" question. ``kind`` names what the answers are; ``scope`` which of them
+    (a meeting id, a forum and month…). A closed box takes no more answers. See
+    ``forum_app/sealed_box.py`` for why answers wait here sealed.
+    """
+
+    kind = models.CharField(max_length=20)
+    scope = models.CharField(max_length=40)
+    closed = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "scope"], name="one_box_per_scope")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.scope}"
+
+
+class SealedEntry(models.Model):
+    """One answer waiting in a box, encrypted with a key that is not in the database.
+
+    No person, no time, a random key. The row is written in the same transaction as the
+    answerer's receipt, so the database can tell whose it is; what it holds cannot be read
+    without the key, and it is deleted when its box is counted.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    box = models.ForeignKey(SealedBox, on_delete=models.CASCADE, related_name="entries")
+    sealed = models.BinaryField()
+    code_hash = models.CharField(max_length=64, null=True, blank=True, unique=True)
+
+    def __str__(self) -> str:
+        return f"Sealed answer in box {self.box_id}"

@@ -1,9 +1,13 @@
 """Monthly meetings, themes, secret ballots, decisions and minutes.
 
 A ballot is stored in two places that cannot be joined: ``BallotReceipt`` records that a
-person voted (and nothing else) and ``ThemeTally`` keeps running totals per theme with no
-person and no time. One receipt per person per meeting is a database constraint.
+person voted (and nothing else); what they voted waits sealed in the meeting's ballot box
+(``forum_app.sealed_box``) until voting closes, and is then counted with every other ballot
+into ``Ballot`` rows and ``ThemeTally`` totals, which hold no person and no time. One receipt
+per person per meeting is a database constraint.
 """
+
+import uuid
 
 from django.conf import settings
 from django.db import models
@@ -227,8 +231,23 @@ class BallotReceipt(models.Model):
         return f"Ballot receipt for {self.meeting_id}"
 
 
+class Ballot(models.Model):
+    """One counted ballot: the dots placed on each theme. No person, no time, a random id.
+
+    Written only when voting closes, every ballot of the meeting in one transaction and in
+    random order, so neither transaction ids nor row order can tie one to a voter.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="ballots")
+    dots = models.JSONField(help_text=_("Dots per theme id."))
+
+    def __str__(self) -> str:
+        return f"Ballot in {self.meeting_id}"
+
+
 class ThemeTally(models.Model):
-    """Running total of dots for one theme in one meeting. No person, no time."""
+    """Total dots for one theme in one meeting, written when voting closes. No person, no time."""
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="tallies")
     theme = models.ForeignKey(Theme, on_delete=models.PROTECT, related_name="tallies")

@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch
+from django.db.models import Count, OuterRef, Prefetch, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -32,6 +32,7 @@ from meetings.models import (
     CARRIED_OVER,
     PHASE_ORDER,
     AgendaItem,
+    BallotReceipt,
     Meeting,
     Minutes,
     Phase,
@@ -210,23 +211,26 @@ def _meeting_themes(meeting: Meeting) -> list[Theme]:
 
 
 def live_etag(request: HttpRequest, pk: int) -> str | None:
-    """One cheap query: the live part changes only when the state version or phase does."""
+    """One cheap query: the live part changes with the state version, the phase, and the
+    number of ballots (a ballot writes nothing to the meeting row; see services.ballot_cast).
+    """
+    ballots = BallotReceipt.objects.filter(meeting=OuterRef("pk")).values("meeting")
     state = (
         Meeting.objects.filter(pk=pk, forum=request.forum)
-        .values_list("state_version", "phase")
+        .annotate(ballot_count=Subquery(ballots.annotate(n=Count("pk")).values("n")))
+        .values_list("state_version", "phase", "ballot_count")
         .first()
     )
     if state is None:
         return None
-    return f"m{pk}-v{state[0]}-{state[1]}-{request.membership.role}"
+    return f"m{pk}-v{state[0]}-{state[1]}-b{state[2] or 0}-{request.membership.role}"
 
 
 @forum_role_required(MEMBERS)
 def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for(request, pk)
-    if services.meeting_attend(meeting=meeting, user=request.user):
-        meeting.refresh_from_db(fields=["state_version"])
     context = _live_context(request, meeting)
+    context["attending"] = meeting.attendances.filter(user=request.user).exists()
     context["etag"] = live_etag(request, meeting.pk)
     context["agenda_form"] = AgendaItemForm()
     return render(request, "meetings/detail.html", context)
@@ -573,7 +577,6 @@ def suggestion_batch(request: HttpRequest, pk: int, batch_pk: int) -> HttpRespon
 @forum_role_required(MEMBERS)
 def vote(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for(request, pk)
-    services.meeting_attend(meeting=meeting, user=request.user)
     themes = services.ballot_themes(meeting) if meeting.phase == Phase.VOTE else []
     form = VoteForm(request.POST or None, themes=themes, cap=meeting.max_dots_per_theme)
     already = services.voted(meeting, request.user)

@@ -1,5 +1,13 @@
-"""Secret dot voting: one ballot per person, totals kept apart from who voted."""
+"""Secret dot voting: one ballot per person, counted all together when voting closes.
 
+A ballot is sealed into the meeting's ballot box (``forum_app.sealed_box``) in the same
+transaction as the voter's receipt, and nothing else is written: no running total, no change
+to the meeting row. When voting closes, one transaction unseals every ballot, writes them in
+random order and sets the totals. So at no moment does the database hold a trace that ties a
+ballot to fewer than all the people who voted.
+"""
+
+from collections import Counter
 from dataclasses import dataclass
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -9,7 +17,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from forum_app.models import User
-from meetings.models import Attendance, BallotReceipt, Meeting, Phase, Theme, ThemeTally
+from forum_app.sealed_box import Box, BoxClosed, sealed_open, sealed_put
+from meetings.models import Attendance, Ballot, BallotReceipt, Meeting, Phase, Theme, ThemeTally
 from meetings.permissions import is_participant_role, role_in
 
 ALREADY_VOTED = gettext_lazy("You have already voted in this meeting. Each person votes once.")
@@ -30,8 +39,6 @@ def _validate(meeting: Meeting, voter: User, allocations: dict[int, int]) -> dic
         raise ValidationError(_("Voting is not open in this meeting."))
     if not is_participant_role(role_in(meeting.forum, voter)):
         raise ValidationError(_("Only members of the forum vote. Leaders and stewards do not."))
-    if not Attendance.objects.filter(meeting=meeting, user=voter).exists():
-        raise ValidationError(_("Join the meeting before you vote: open the meeting page."))
     if BallotReceipt.objects.filter(meeting=meeting, user=voter).exists():
         raise ValidationError(ALREADY_VOTED)
     on_ballot = set(meeting.tallies.values_list("theme_id", flat=True))
@@ -71,30 +78,54 @@ def _validate(meeting: Meeting, voter: User, allocations: dict[int, int]) -> dic
     return clean
 
 
+def ballot_box(meeting: Meeting) -> Box:
+    return Box(kind="ballot", scope=str(meeting.pk))
+
+
 @transaction.atomic
 def ballot_cast(*, meeting: Meeting, voter: User, allocations: dict[int, int]) -> None:
     """Cast one secret ballot: ``allocations`` maps theme ids to dots.
 
-    The receipt (who voted) and the tallies (running totals, no person, no time) are
-    written in one transaction. The unique receipt decides when one person sends two
-    ballots at once; a bad ballot raises ``ValidationError`` and stores nothing.
+    Writes the receipt (who voted), counts the voter as attending, and seals the ballot into
+    the meeting's ballot box, all in one transaction. The unique receipt decides when one
+    person sends two ballots at once; a bad ballot raises ``ValidationError`` and stores
+    nothing.
     """
     clean = _validate(meeting, voter, allocations)
-    # Lock the meeting row while it is still in the voting phase: a ballot and the
-    # convenor closing the vote cannot interleave.
-    if not Meeting.objects.filter(pk=meeting.pk, phase=Phase.VOTE).update(
-        state_version=F("state_version") + 1
-    ):
-        raise ValidationError(_("Voting has just closed. Your vote was not counted."))
     try:
         with transaction.atomic():
             BallotReceipt.objects.create(meeting=meeting, user=voter)
     except IntegrityError:
         raise ValidationError(ALREADY_VOTED) from None
-    for theme_id in sorted(clean):
-        ThemeTally.objects.filter(meeting=meeting, theme_id=theme_id).update(
-            dots=F("dots") + clean[theme_id]
+    Attendance.objects.bulk_create(
+        [Attendance(meeting=meeting, user=voter)], ignore_conflicts=True
+    )
+    try:
+        sealed_put(
+            box=ballot_box(meeting), payload={str(pk): dots for pk, dots in clean.items()}
         )
+    except BoxClosed:
+        raise ValidationError(_("Voting has just closed. Your vote was not counted.")) from None
+
+
+def ballots_count(meeting: Meeting) -> int:
+    """Close the ballot box and count every ballot in it; call it as voting closes.
+
+    Runs inside the transaction that moves the meeting out of voting. Returns how many
+    ballots were counted.
+    """
+
+    def count(ballots: list[dict]) -> None:
+        Ballot.objects.bulk_create(Ballot(meeting=meeting, dots=dots) for dots in ballots)
+        totals: Counter[int] = Counter()
+        for dots in ballots:
+            totals.update({int(pk): n for pk, n in dots.items()})
+        for theme_id, dots in sorted(totals.items()):
+            ThemeTally.objects.filter(meeting=meeting, theme_id=theme_id).update(
+                dots=F("dots") + dots
+            )
+
+    return sealed_open(box=ballot_box(meeting), count=count, close=True)
 
 
 @dataclass(frozen=True)

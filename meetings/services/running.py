@@ -21,6 +21,7 @@ from meetings.models import (
     ThemeTally,
 )
 from meetings.permissions import is_participant_role, require_convenor, role_in
+from meetings.services.ballots import ballots_count
 
 
 def bump(meeting: Meeting) -> None:
@@ -91,6 +92,8 @@ def meeting_advance(*, meeting: Meeting, actor: User, expected: str) -> Meeting:
         _start(locked, actor)
     elif target == Phase.VOTE:
         _open_voting(locked)
+    elif target == Phase.DECIDE:
+        ballots_count(locked)
     locked.phase = target
     locked.state_version = F("state_version") + 1
     locked.save(update_fields=["phase", "state_version"])

@@ -9,8 +9,9 @@ from django.core.exceptions import ValidationError
 from django.db import connections
 
 from meetings import services
-from meetings.models import BallotReceipt, ThemeTally
+from meetings.models import Ballot, BallotReceipt, Phase, ThemeTally
 from tests.factories import MembershipFactory
+from tests.meetings.conftest import advance_to
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.services]
 
@@ -58,7 +59,13 @@ def run_together(jobs) -> tuple[list, list[BaseException], float]:
     return results, errors, time.perf_counter() - began
 
 
-def test_twenty_simultaneous_ballots_from_one_member_count_once(postgres, voting, member):
+def close_voting(voting, convenor):
+    return advance_to(voting.meeting, convenor, Phase.DECIDE)
+
+
+def test_twenty_simultaneous_ballots_from_one_member_count_once(
+    postgres, voting, member, convenor
+):
     a, b, _c = voting.themes
     jobs = [
         lambda: services.ballot_cast(
@@ -71,15 +78,15 @@ def test_twenty_simultaneous_ballots_from_one_member_count_once(postgres, voting
     assert all(isinstance(error, ValidationError) for error in errors), errors
     assert all("already voted" in " ".join(error.messages) for error in errors)
     assert BallotReceipt.objects.filter(meeting=voting.meeting).count() == 1
+    close_voting(voting, convenor)
+    assert Ballot.objects.count() == 1
     tallies = dict(ThemeTally.objects.values_list("theme_id", "dots"))
     assert (tallies[a.pk], tallies[b.pk]) == (2, 1)
 
 
-def test_a_burst_of_150_voters_loses_no_dots(postgres, voting, forum, capsys):
+def test_a_burst_of_150_voters_loses_no_dots(postgres, voting, forum, convenor, capsys):
     themes = voting.themes
     voters = [MembershipFactory(forum=forum).user for _ in range(150)]
-    for voter in voters:
-        services.meeting_attend(meeting=voting.meeting, user=voter)
     ballots = [
         {themes[i % 3].pk: 1 + i % 3, themes[(i + 1) % 3].pk: 2 if i % 2 else 0}
         for i in range(len(voters))
@@ -96,6 +103,8 @@ def test_a_burst_of_150_voters_loses_no_dots(postgres, voting, forum, capsys):
     assert errors == []
     assert len(results) == 150
     assert BallotReceipt.objects.filter(meeting=voting.meeting).count() == 150
+    close_voting(voting, convenor)
+    assert Ballot.objects.filter(meeting=voting.meeting).count() == 150
     expected = sum(sum(ballot.values()) for ballot in ballots)
     assert sum(ThemeTally.objects.values_list("dots", flat=True)) == expected
     for theme in themes:

@@ -70,10 +70,18 @@ def test_a_bad_time_is_a_field_error_not_a_500(forum, convenor):
     assert "Enter a valid date" in response.content.decode()
 
 
-def test_opening_a_running_meeting_counts_the_member_as_attending(forum, convenor, member):
+def test_opening_a_running_meeting_records_nothing_until_the_member_says_they_are_here(
+    forum, convenor, member
+):
     meeting = advance_to(MeetingFactory(forum=forum), convenor, Phase.REVIEW)
-    client_for(member).get(meeting.get_absolute_url())
+    client = client_for(member)
+    page = client.get(meeting.get_absolute_url()).content.decode()
+    assert not meeting.attendances.filter(user=member).exists()
+    assert "I’m here" in page
+    url = reverse("meetings:attend", args=[forum.slug, meeting.pk])
+    assert client.post(url).status_code == 302
     assert meeting.attendances.filter(user=member).exists()
+    assert "I’m here" not in client.get(meeting.get_absolute_url()).content.decode()
 
 
 def closed_meeting(forum, convenor, member, leader) -> Meeting:
