@@ -110,6 +110,7 @@ def brief_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "status_form": StatusForm(initial={"status": brief.status}),
             "difference_form": DifferenceForm(),
             "answered": answered,
+            "difference_waiting": services.difference_waiting(brief) if answered else 0,
         },
     )
 

@@ -35,6 +35,11 @@ app.conf.beat_schedule = {
         "schedule": crontab(hour=8, minute=30),
         "options": {"expires": 3000},
     },
+    "pulse-count": {
+        "task": "summaries.tasks.count_pulse",
+        "schedule": crontab(minute=5),
+        "options": {"expires": 3000},
+    },
     "retention": {
         "task": "forum_app.tasks.apply_retention",
         "schedule": crontab(hour=3, minute=15),

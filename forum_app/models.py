@@ -350,9 +350,7 @@ class SealedBox(models.Model):
     closed = models.BooleanField(default=False)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["kind", "scope"], name="one_box_per_scope")
-        ]
+        constraints = [models.UniqueConstraint(fields=["kind", "scope"], name="one_box_per_scope")]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.scope}"

@@ -12,7 +12,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from forum_app.models import Forum, User
+from forum_app.models import Forum, SealedBox, User
+from forum_app.sealed_box import Box, BoxClosed, sealed_open, sealed_put, sealed_waiting
 from issues.models import ServiceArea
 from summaries.exports import CONTENT_TYPES, export_file
 from summaries.models import (
@@ -64,10 +65,11 @@ def pulse_answer(
 ) -> None:
     """Record one member's pulse answers for this month, apart from the fact that they answered.
 
-    The receipt (who, which month) and the answers (no person, no time) are written in one
-    transaction; the receipt's unique constraint stops a second answer in the same month,
-    even when several arrive at once. Raises ``ValidationError`` and stores nothing when the
-    member has already answered or a figure is out of range.
+    The receipt (who, which month) is written with the answers sealed in the month's box
+    (``forum_app.sealed_box``); they are counted with everyone else's when the month ends.
+    The receipt's unique constraint stops a second answer in the same month, even when
+    several arrive at once. Raises ``ValidationError`` and stores nothing when the member
+    has already answered or a figure is out of range.
     """
     errors = {
         name: _("Enter a whole number from %(low)s to %(high)s.") % {"low": low, "high": high}
@@ -80,20 +82,58 @@ def pulse_answer(
         raise ValidationError(errors)
     month = pulse_month(forum, today)
     already = ValidationError(_("You have already answered this month. Thank you."))
+    answers = {
+        "service_area": data.service_area.pk if data.service_area else None,
+        "caseload": data.caseload,
+        "extra_hours": data.extra_hours,
+        "admin_percent": data.admin_percent,
+        "wellbeing": data.wellbeing,
+    }
     try:
         with transaction.atomic():
             PulseReceipt.objects.create(forum=forum, user=actor, month=month)
-            PulseAnswer.objects.create(
-                forum=forum,
-                month=month,
-                service_area=data.service_area,
-                caseload=data.caseload,
-                extra_hours=data.extra_hours,
-                admin_percent=data.admin_percent,
-                wellbeing=data.wellbeing,
-            )
+            sealed_put(box=pulse_box(forum, month), payload=answers)
     except IntegrityError as error:
         raise already from error
+    except BoxClosed:
+        raise ValidationError(_("This month's pulse has just closed. Answer next month.")) from None
+
+
+def pulse_box(forum: Forum, month: datetime.date) -> Box:
+    return Box(kind="pulse", scope=f"{forum.pk}:{month:%Y-%m}")
+
+
+def pulse_count_past_months(*, today: datetime.date | None = None) -> int:
+    """Count the sealed answers of every pulse month that has ended; returns how many.
+
+    A month's answers wait sealed until the month is over (``pulse_answer``), then are
+    counted all together, so no answer is ever tied to fewer than everyone who answered
+    that month. Beat runs this every hour; running it twice counts nothing twice.
+    """
+    counted = 0
+    for box in SealedBox.objects.filter(kind="pulse", closed=False):
+        forum_id, month_text = box.scope.split(":")
+        forum = Forum.objects.filter(pk=forum_id).first()
+        if forum is None:
+            box.delete()  # the forum was deleted with its pulse
+            continue
+        month = datetime.date.fromisoformat(f"{month_text}-01")
+        if month >= pulse_month(forum, today):
+            continue
+        counted += sealed_open(
+            box=pulse_box(forum, month),
+            count=lambda answers, forum=forum, month=month: PulseAnswer.objects.bulk_create(
+                PulseAnswer(forum=forum, month=month, service_area_id=a.pop("service_area"), **a)
+                for a in answers
+            ),
+            close=True,
+        )
+    return counted
+
+
+def pulse_waiting(forum: Forum, month: datetime.date) -> int:
+    """How many answers for ``month`` wait to be counted when the month ends."""
+    return sealed_waiting(pulse_box(forum, month))
 
 
 def export_record(

@@ -100,6 +100,7 @@ def pulse(request: HttpRequest) -> HttpResponse:
             "form": form,
             "month": month,
             "answered": answered,
+            "waiting": services.pulse_waiting(forum, month),
             "results": list(reversed(results)),
             "trend": trend,
             "k": forum.k_anonymity,

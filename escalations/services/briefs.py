@@ -6,6 +6,7 @@ the outbox inside the same transaction, so they are sent once and only if the ch
 
 import datetime
 import hashlib
+from collections import Counter
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -37,6 +38,7 @@ from escalations.services.evidence import theme_evidence
 from escalations.services.followups import cancel_due_reminders, response_reminders_schedule
 from forum_app.models import Forum, Membership, Role, User
 from forum_app.notifications import notify
+from forum_app.sealed_box import Box, sealed_open, sealed_put, sealed_waiting
 from meetings.models import Decision, Outcome, Theme
 
 REFERENCE_PREFIX_FALLBACK = "BR"
@@ -418,11 +420,17 @@ def commitment_update(
     return commitment
 
 
+def difference_box(brief: Brief) -> Box:
+    return Box(kind="difference", scope=str(brief.pk))
+
+
 @transaction.atomic
 def difference_answer(*, brief: Brief, actor: User, answer: str) -> bool:
     """Record one anonymous "Did this make a difference?" answer; False if they already answered.
 
-    Who answered and what they answered are stored apart and cannot be joined.
+    Who answered is a receipt; the answer waits sealed (``forum_app.sealed_box``) until at
+    least k answers wait, then they are counted together, so no count ever moves by one
+    person's answer.
     """
     if brief.status != BriefStatus.RESOLVED:
         raise ValidationError(_("You can say whether it made a difference once it is resolved."))
@@ -431,9 +439,21 @@ def difference_answer(*, brief: Brief, actor: User, answer: str) -> bool:
     _receipt, created = DifferenceReceipt.objects.get_or_create(brief=brief, user=actor)
     if not created:
         return False
-    tally, _created = DifferenceTally.objects.get_or_create(brief=brief, answer=answer)
-    DifferenceTally.objects.filter(pk=tally.pk).update(count=F("count") + 1)
+    box = difference_box(brief)
+    sealed_put(box=box, payload={"answer": answer})
+
+    def count(answers: list[dict]) -> None:
+        for value, n in sorted(Counter(a["answer"] for a in answers).items()):
+            tally, _created = DifferenceTally.objects.get_or_create(brief=brief, answer=value)
+            DifferenceTally.objects.filter(pk=tally.pk).update(count=F("count") + n)
+
+    sealed_open(box=box, count=count, at_least=brief.forum.k_anonymity)
     return True
+
+
+def difference_waiting(brief: Brief) -> int:
+    """Answers not yet counted: they wait until there are enough to count together."""
+    return sealed_waiting(difference_box(brief))
 
 
 def version_for_hash(forum: Forum, sha256: str) -> BriefVersion | None:

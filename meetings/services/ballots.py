@@ -97,13 +97,9 @@ def ballot_cast(*, meeting: Meeting, voter: User, allocations: dict[int, int]) -
             BallotReceipt.objects.create(meeting=meeting, user=voter)
     except IntegrityError:
         raise ValidationError(ALREADY_VOTED) from None
-    Attendance.objects.bulk_create(
-        [Attendance(meeting=meeting, user=voter)], ignore_conflicts=True
-    )
+    Attendance.objects.bulk_create([Attendance(meeting=meeting, user=voter)], ignore_conflicts=True)
     try:
-        sealed_put(
-            box=ballot_box(meeting), payload={str(pk): dots for pk, dots in clean.items()}
-        )
+        sealed_put(box=ballot_box(meeting), payload={str(pk): dots for pk, dots in clean.items()})
     except BoxClosed:
         raise ValidationError(_("Voting has just closed. Your vote was not counted.")) from None
 

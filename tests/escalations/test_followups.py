@@ -125,6 +125,26 @@ def test_did_it_make_a_difference_counts_one_answer_per_member_without_names(
     services.brief_set_status(brief=brief, actor=convenor, status="resolved")
     assert services.difference_answer(brief=brief, actor=member, answer="yes") is True
     assert services.difference_answer(brief=brief, actor=member, answer="no") is False
-    assert dict(DifferenceTally.objects.values_list("answer", "count")) == {"yes": 1}
     assert DifferenceReceipt.objects.filter(user=member).count() == 1
     assert {f.name for f in DifferenceTally._meta.fields} == {"id", "brief", "answer", "count"}
+
+
+def test_difference_answers_are_counted_only_in_groups_of_k(forum, convenor, leader, member):
+    from escalations.models import DifferenceTally
+
+    brief = sent_brief(forum, convenor, leader)
+    services.brief_set_status(brief=brief, actor=convenor, status="resolved")
+    answers = ["yes", "no", "yes", "a_little", "yes", "no", "no"]
+    people = [member] + [MembershipFactory(forum=forum).user for _ in answers[1:]]
+    seen = []
+    for person, answer in zip(people, answers, strict=True):
+        services.difference_answer(brief=brief, actor=person, answer=answer)
+        seen.append(sum(DifferenceTally.objects.values_list("count", flat=True)))
+    assert forum.k_anonymity == 5
+    assert seen == [0, 0, 0, 0, 5, 5, 5]
+    assert dict(DifferenceTally.objects.values_list("answer", "count")) == {
+        "yes": 3,
+        "no": 1,
+        "a_little": 1,
+    }
+    assert services.difference_waiting(brief) == 2

@@ -63,9 +63,7 @@ def close_voting(voting, convenor):
     return advance_to(voting.meeting, convenor, Phase.DECIDE)
 
 
-def test_twenty_simultaneous_ballots_from_one_member_count_once(
-    postgres, voting, member, convenor
-):
+def test_twenty_simultaneous_ballots_from_one_member_count_once(postgres, voting, member, convenor):
     a, b, _c = voting.themes
     jobs = [
         lambda: services.ballot_cast(

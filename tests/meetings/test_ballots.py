@@ -59,9 +59,7 @@ def test_voting_counts_the_voter_as_attending(voting, forum):
     assert Attendance.objects.filter(meeting=voting.meeting, user=absent).exists()
 
 
-def test_a_ballot_cast_after_the_box_closed_is_refused_and_stores_nothing(
-    voting, member, convenor
-):
+def test_a_ballot_cast_after_the_box_closed_is_refused_and_stores_nothing(voting, member, convenor):
     stale = voting.meeting  # read while voting was open
     closed(voting, convenor)
     stale.phase = Phase.VOTE

@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 
 from forum_app.models import User
 from summaries import services
@@ -28,20 +29,44 @@ def answer(forum, user, *, area=None, today=MAY, **figures):
     services.pulse_answer(forum=forum, actor=user, data=data, today=today)
 
 
-def test_an_answer_is_stored_apart_from_who_gave_it(forum, member):
+JUNE = datetime.date(2026, 6, 2)
+
+
+def count_may() -> int:
+    return services.pulse_count_past_months(today=JUNE)
+
+
+def test_an_answer_waits_sealed_and_is_counted_when_the_month_ends(forum, member):
     answer(forum, member, caseload=31)
     receipt = PulseReceipt.objects.get()
     assert (receipt.user, receipt.month) == (member, datetime.date(2026, 5, 1))
+    assert not PulseAnswer.objects.exists()
+    assert services.pulse_waiting(forum, datetime.date(2026, 5, 1)) == 1
+    assert services.pulse_count_past_months(today=MAY.replace(day=31)) == 0
+    assert count_may() == 1
     stored = PulseAnswer.objects.get()
     assert (stored.month, stored.caseload) == (datetime.date(2026, 5, 1), 31)
+    assert count_may() == 0
+    assert PulseAnswer.objects.count() == 1
+
+
+def test_an_answer_after_the_month_was_counted_is_refused(forum, member):
+    answer(forum, member)
+    count_may()
+    late = MembershipFactory(forum=forum).user
+    with pytest.raises(ValidationError, match="has just closed"):
+        answer(forum, late, today=MAY.replace(day=31))
+    assert PulseReceipt.objects.count() == PulseAnswer.objects.count() == 1
 
 
 def test_a_second_answer_in_the_same_month_is_refused_and_nothing_changes(forum, member):
     answer(forum, member, caseload=31)
     with pytest.raises(ValidationError, match="already answered this month"):
         answer(forum, member, caseload=5, today=MAY.replace(day=30))
+    count_may()
     assert list(PulseAnswer.objects.values_list("caseload", flat=True)) == [31]
     answer(forum, member, today=datetime.date(2026, 6, 1))
+    services.pulse_count_past_months(today=datetime.date(2026, 7, 1))
     assert PulseReceipt.objects.count() == PulseAnswer.objects.count() == 2
 
 
@@ -105,9 +130,10 @@ def test_answering_through_the_page_then_again_says_already_answered(forum, memb
     assert client.post(url, GOOD).status_code == 302
     page = client.get(url).content.decode()
     assert "You have already answered this month" in page
+    assert "1 answer for" in page and "is sealed" in page
     again = client.post(url, GOOD)
     assert "You have already answered this month" in again.content.decode()
-    assert PulseAnswer.objects.count() == 1
+    assert PulseReceipt.objects.count() == 1
 
 
 def test_pulse_answers_hold_no_person_and_no_time_beyond_the_month():
@@ -139,9 +165,14 @@ def test_pulse_receipts_hold_nothing_about_the_answers():
     }
 
 
+def last_month() -> datetime.date:
+    return (timezone.localdate().replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+
+
 def _answers(forum, area, count, **figures):
+    """``count`` answers last month (counted once the test calls ``pulse_count_past_months``)."""
     for _ in range(count):
-        answer(forum, MembershipFactory(forum=forum).user, area=area, today=None, **figures)
+        answer(forum, MembershipFactory(forum=forum).user, area=area, today=last_month(), **figures)
 
 
 def test_a_service_area_with_four_answers_never_appears_on_its_own(forum, member):
@@ -151,6 +182,7 @@ def test_a_service_area_with_four_answers_never_appears_on_its_own(forum, member
     _answers(forum, big, 6)
     _answers(forum, small, 4, caseload=90)
     _answers(forum, other, 2)
+    services.pulse_count_past_months()
     page = client_for(member).get(reverse("summaries:pulse", args=[forum.slug]))
     text = page.content.decode()
     assert "Children in care" in text

@@ -1,5 +1,6 @@
 """One pulse answer per member per month, even when twenty arrive at once (PostgreSQL)."""
 
+import datetime
 import threading
 
 import pytest
@@ -46,4 +47,7 @@ def test_twenty_simultaneous_answers_from_one_member_store_one(postgres, forum, 
     assert unexpected == []
     assert (len(stored), len(refused)) == (1, ATTEMPTS - 1)
     assert PulseReceipt.objects.filter(user=member).count() == 1
+    assert services.pulse_waiting(forum, services.pulse_month(forum)) == 1
+    next_month = services.pulse_month(forum) + datetime.timedelta(days=31)
+    assert services.pulse_count_past_months(today=next_month) == 1
     assert PulseAnswer.objects.count() == 1

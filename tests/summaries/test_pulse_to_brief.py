@@ -1,5 +1,7 @@
 """Convenors cite a shown workload-pulse figure in a draft brief, never a folded group."""
 
+import datetime
+
 import pytest
 from django.urls import reverse
 
@@ -13,23 +15,26 @@ from tests.factories import MembershipFactory, ServiceAreaFactory
 pytestmark = pytest.mark.django_db
 
 
-def answers(forum, area, count, caseload):
+def answers(forum, area, count, caseload, today):
     for _ in range(count):
         data = PulseData(
             caseload=caseload, extra_hours=5, admin_percent=50, wellbeing=3, service_area=area
         )
         user = MembershipFactory(forum=forum).user
-        services.pulse_answer(forum=forum, actor=user, data=data)
+        services.pulse_answer(forum=forum, actor=user, data=data, today=today)
 
 
 @pytest.fixture
 def pulse(forum):
-    """Two areas big enough to show; Youth justice and Adolescents fold into "Other"."""
-    answers(forum, ServiceAreaFactory(forum=forum, name="Children and families"), 6, 29)
-    answers(forum, ServiceAreaFactory(forum=forum, name="Fostering"), 6, 20)
-    answers(forum, ServiceAreaFactory(forum=forum, name="Youth justice"), 2, 90)
-    answers(forum, ServiceAreaFactory(forum=forum, name="Adolescents"), 3, 40)
-    return services.pulse_month(forum)
+    """Last month's answers, counted: two areas big enough to show; Youth justice and
+    Adolescents fold into "Other"."""
+    month = (services.pulse_month(forum) - datetime.timedelta(days=1)).replace(day=1)
+    answers(forum, ServiceAreaFactory(forum=forum, name="Children and families"), 6, 29, month)
+    answers(forum, ServiceAreaFactory(forum=forum, name="Fostering"), 6, 20, month)
+    answers(forum, ServiceAreaFactory(forum=forum, name="Youth justice"), 2, 90, month)
+    answers(forum, ServiceAreaFactory(forum=forum, name="Adolescents"), 3, 40, month)
+    services.pulse_count_past_months()
+    return month
 
 
 def post(client, forum, **data):
