@@ -24,6 +24,11 @@ app.conf.beat_schedule = {
         "schedule": crontab(),
         "options": {"expires": 55},
     },
+    "anonymous-publish": {
+        "task": "issues.tasks.publish_anonymous",
+        "schedule": crontab(),
+        "options": {"expires": 55},
+    },
     "daily-digest": {
         "task": "forum_app.tasks.send_digests",
         "schedule": crontab(hour=7, minute=0),

@@ -87,6 +87,14 @@ class Forum(models.Model):
         default=5,
         help_text=_("Breakdowns covering fewer people than this are folded into “other”."),
     )
+    anonymity_window_minutes = models.PositiveSmallIntegerField(
+        _("anonymous posts appear within (minutes)"),
+        default=30,
+        help_text=_(
+            "An anonymous issue or update appears at a random moment within this many minutes, "
+            "so the time it appears cannot be matched to the person who wrote it. At least 30."
+        ),
+    )
     open_for_requests = models.BooleanField(
         _("open to join requests"),
         default=True,
@@ -107,6 +115,10 @@ class Forum(models.Model):
             ),
             models.CheckConstraint(
                 condition=models.Q(k_anonymity__gte=2), name="forum_k_at_least_2"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(anonymity_window_minutes__gte=30),
+                name="forum_anonymity_window_at_least_30",
             ),
         ]
 

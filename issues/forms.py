@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from forum_app.models import Forum
+from issues import receipts
 from issues.models import TEXT_LIMIT, TITLE_LIMIT, Category, Issue, ServiceArea, Status
 from issues.services import Figure, IssueData
 
@@ -183,7 +184,23 @@ class IssueForm(forms.Form):
         return initial
 
 
-class RaiseForm(IssueForm):
+def submission_field() -> forms.CharField:
+    """A form's one-time token: made when the form is shown, sent back with it, never stored
+    until what the form creates is, so the same form sent twice creates one thing."""
+    return forms.CharField(
+        widget=forms.HiddenInput, required=False, initial=receipts.new_submission
+    )
+
+
+class OneTimeForm(forms.Form):
+    submission = submission_field()
+
+    def clean_submission(self) -> str:
+        value = self.cleaned_data.get("submission", "")
+        return value if receipts.is_submission(value) else receipts.new_submission()
+
+
+class RaiseForm(OneTimeForm, IssueForm):
     """Raising adds the choice, made every time, between named and anonymous."""
 
     NAMED = "named"
@@ -231,7 +248,7 @@ class FollowForm(forms.Form):
     )
 
 
-class RaiserUpdateForm(forms.Form):
+class RaiserUpdateForm(OneTimeForm):
     receipt = forms.CharField(max_length=100, widget=forms.HiddenInput)
     body = text_field(
         _("Your update"),

@@ -253,6 +253,9 @@ class Issue(models.Model):
         related_name="+",
     )
     receipt_hash = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    # SHA-256 of the raise form's one-time token: sending the same form twice (Back, refresh)
+    # raises one issue.
+    submission = models.CharField(max_length=64, null=True, blank=True, unique=True)
     merged_into = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,
@@ -368,6 +371,8 @@ class Comment(models.Model):
     body = models.TextField(_("comment"))
     is_solution = models.BooleanField(_("a further solution"), default=False)
     posted_on = models.DateField(_("posted on"))
+    # SHA-256 of the form's one-time token: the same form sent twice posts once.
+    submission = models.CharField(max_length=64, null=True, blank=True, unique=True)
     hidden = models.BooleanField(default=False)
     hidden_reason = models.TextField(blank=True)
 

@@ -6,6 +6,7 @@ are counted per client address in the cache (never in the database) and limited.
 
 import base64
 import hashlib
+import hmac
 import re
 import secrets
 
@@ -14,6 +15,8 @@ from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.http import HttpRequest
 
+from forum_app.crypto import data_keys
+
 RECEIPT_BYTES = 20
 GUESS_LIMIT = 10
 GUESS_WINDOW_SECONDS = 15 * 60
@@ -21,8 +24,36 @@ GUESS_WINDOW_SECONDS = 15 * 60
 
 def new_receipt() -> str:
     """Return a fresh code like ``ABCD-EFGH-…``: 32 base32 letters in groups of four."""
-    letters = base64.b32encode(secrets.token_bytes(RECEIPT_BYTES)).decode()
+    return _grouped(secrets.token_bytes(RECEIPT_BYTES))
+
+
+def _grouped(raw: bytes) -> str:
+    letters = base64.b32encode(raw).decode()
     return "-".join(letters[i : i + 4] for i in range(0, len(letters), 4))
+
+
+def receipt_for_submission(submission: str) -> str:
+    """The receipt code for an anonymous raise sent with this one-time form token.
+
+    Derived (keyed with a secret that is not in the database) rather than random, so a form
+    sent twice, by Back or refresh, shows the same code, and nothing that could rebuild the
+    code needs to be stored while the issue waits to appear.
+    """
+    key = hashlib.sha256(b"receipt:" + data_keys()[0]).digest()
+    return _grouped(hmac.new(key, submission.encode(), hashlib.sha256).digest()[:RECEIPT_BYTES])
+
+
+def new_submission() -> str:
+    """A one-time token for a form that creates something (kept in the form, not stored)."""
+    return secrets.token_hex(16)
+
+
+def is_submission(value: str) -> bool:
+    return bool(re.fullmatch(r"[0-9a-f]{32}", value or ""))
+
+
+def submission_hash(submission: str) -> str:
+    return hashlib.sha256(b"submission:" + submission.encode()).hexdigest()
 
 
 def normalise(code: str) -> str:

@@ -1,15 +1,19 @@
 """Writes for issues. Each is atomic, keyword-only and takes the acting person.
 
-Anonymity is kept here: when an issue is raised anonymously nothing written in the same
-transaction names or points to the person, and nobody is emailed about it but the
+Anonymity is kept here: an anonymous issue or update is not written when it is sent but
+waits outside the database (``issues.waiting_room``) and appears at a random moment within
+the forum's window, with no person and no time of day; nobody is emailed about it but the
 convenors (without the author's details).
 """
 
+import logging
+import random
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -18,7 +22,7 @@ from django.utils.translation import gettext as _
 from forum_app.demo import load_sample
 from forum_app.models import Forum, Membership, Role, User
 from forum_app.notifications import notify
-from issues import receipts, similar
+from issues import receipts, similar, waiting_room
 from issues.models import (
     Category,
     Comment,
@@ -31,6 +35,7 @@ from issues.models import (
 )
 
 SAFETY_CATEGORY = "Personal safety"
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -53,14 +58,6 @@ class IssueData:
     evidence: str = ""
     figures: Sequence[Figure] = field(default_factory=tuple)
     safety_risk: bool = False
-
-
-@dataclass(frozen=True)
-class RaisedIssue:
-    """The new issue and, for an anonymous one, the receipt code to show once."""
-
-    issue: Issue
-    receipt: str | None
 
 
 class EditConflict(Exception):
@@ -144,32 +141,79 @@ def forum_defaults_create(*, forum: Forum) -> None:
 
 
 @transaction.atomic
-def issue_raise(*, forum: Forum, actor: User, data: IssueData, anonymous: bool) -> RaisedIssue:
-    """Raise an issue under the actor's name or anonymously.
+def issue_raise(
+    *, forum: Forum, actor: User, data: IssueData, submission: str | None = None
+) -> Issue:
+    """Raise an issue under the actor's name. Safety issues alert the convenors at once.
 
-    An anonymous issue stores no author, only the date, and a hash of a new receipt code
-    that is returned once. Safety issues alert the forum's convenors at once; for an
-    anonymous issue the alert says only that it was raised anonymously.
+    ``submission`` is the form's one-time token: the same form sent twice (Back, refresh)
+    returns the issue it raised the first time instead of raising another.
     """
     _check_choices(forum, data)
-    receipt = receipts.new_receipt() if anonymous else None
+    key = receipts.submission_hash(submission) if submission else None
+    if key and (earlier := Issue.objects.filter(submission=key, forum=forum).first()):
+        return earlier
     issue = Issue(
-        forum=forum,
-        raised_on=_today(forum),
-        is_anonymous=anonymous,
-        author=None if anonymous else actor,
-        receipt_hash=receipts.receipt_hash(receipt) if receipt else None,
+        forum=forum, raised_on=_today(forum), is_anonymous=False, author=actor, submission=key
     )
     _apply(issue, data)
     issue.full_clean()
     issue.save()
+    _after_raise(issue)
+    return issue
+
+
+def _after_raise(issue: Issue) -> None:
     IssueEvent.objects.create(
         issue=issue, happened_on=issue.raised_on, kind=IssueEvent.Kind.RAISED, text=""
     )
     if issue.needs_fast_track:
         _alert_convenors(issue)
-    similar.invalidate(forum_id=forum.pk)
-    return RaisedIssue(issue=issue, receipt=receipt)
+    similar.invalidate(forum_id=issue.forum_id)
+
+
+def _due(forum: Forum) -> float:
+    """A random moment within the forum's window from now, as a Unix time."""
+    spread = forum.anonymity_window_minutes * 60
+    return time.time() + random.SystemRandom().uniform(0, spread)
+
+
+def issue_raise_anonymous(*, forum: Forum, data: IssueData, submission: str) -> str:
+    """Raise an issue anonymously; returns the raiser's receipt code.
+
+    Nothing is written to the database now and nothing names the person: the issue waits
+    in the waiting room (``issues.waiting_room``) and appears at a random moment within the
+    forum's window, so the time it appears says nothing about who raised it. The same form
+    sent twice (``submission`` is its one-time token) waits once and gets the same code.
+    Raises ``WaitingRoomUnavailable`` when the issue could not be put to wait.
+    """
+    _check_choices(forum, data)
+    probe = Issue(forum=forum, raised_on=_today(forum), is_anonymous=True)
+    _apply(probe, data)
+    probe.full_clean(exclude=["receipt_hash", "submission"])
+    receipt = receipts.receipt_for_submission(submission)
+    key = receipts.submission_hash(submission)
+    item = {
+        "kind": "issue",
+        "forum": forum.pk,
+        "due": _due(forum),
+        "receipt_hash": receipts.receipt_hash(receipt),
+        "data": {
+            "title": data.title,
+            "body": data.body,
+            "impact": data.impact,
+            "proposed_solution": data.proposed_solution,
+            "category": data.category.pk,
+            "service_area": data.service_area.pk,
+            "team": data.team,
+            "evidence": data.evidence,
+            "figures": [{"label": f.label, "value": f.value} for f in data.figures],
+            "safety_risk": data.safety_risk,
+        },
+    }
+    if not Issue.objects.filter(submission=key).exists():
+        waiting_room.room().add(key, item)
+    return receipt
 
 
 def _alert_convenors(issue: Issue) -> None:
@@ -210,23 +254,106 @@ def issue_for_receipt(*, forum: Forum, receipt: str) -> Issue | None:
     )
 
 
-@transaction.atomic
-def issue_raiser_update(*, forum: Forum, receipt: str, body: str) -> Comment:
-    """Post an update as "the person who raised this", proven only by the receipt code."""
+def issue_raiser_update(*, forum: Forum, receipt: str, body: str, submission: str) -> Issue:
+    """Send an update as "the person who raised this", proven only by the receipt code.
+
+    Like an anonymous issue, the update waits outside the database and appears at a random
+    moment within the forum's window; returns the issue it is for. The same form sent twice
+    posts once. Raises ``ValidationError`` for a wrong code or an issue that was merged, and
+    ``WaitingRoomUnavailable`` when the update could not be put to wait.
+    """
     issue = issue_for_receipt(forum=forum, receipt=receipt)
     if issue is None:
         raise ValidationError(_("That receipt code does not match an issue in this forum."))
     if issue.merged_into_id is not None:
         raise ValidationError(_("This issue was merged into another. Add your update there."))
-    comment = Comment(
-        issue=issue, author=None, from_raiser=True, body=body, posted_on=_today(forum)
+    Comment(issue=issue, from_raiser=True, body=body, posted_on=_today(forum)).full_clean(
+        exclude=["submission"]
     )
-    comment.full_clean()
-    comment.save()
-    IssueEvent.objects.create(
-        issue=issue, happened_on=comment.posted_on, kind=IssueEvent.Kind.UPDATE, text=""
+    key = receipts.submission_hash(submission)
+    item = {
+        "kind": "update",
+        "forum": forum.pk,
+        "due": _due(forum),
+        "receipt_hash": receipts.receipt_hash(receipt),
+        "data": {"body": body},
+    }
+    if not Comment.objects.filter(submission=key).exists():
+        waiting_room.room().add(key, item)
+    return issue
+
+
+def anonymous_publish_due(*, everything: bool = False) -> int:
+    """Publish the anonymous issues and updates whose moment has come; returns how many.
+
+    Each is written in its own transaction. One that was published already (a second
+    sweeper, or a crash before it left the waiting room) is not written again. ``everything``
+    publishes all that wait, due or not (before a planned restart of Redis).
+    """
+    room = waiting_room.room()
+    now = time.time()
+    published = 0
+    for key, item in sorted(room.items().items(), key=lambda pair: pair[1]["due"]):
+        if item["due"] > now and not everything:
+            continue
+        try:
+            with transaction.atomic():
+                published += _publish(key, item)
+        except (ValidationError, ObjectDoesNotExist, KeyError, TypeError):
+            # The forum, category or issue it was for has gone, or the item is damaged.
+            logger.warning("An anonymous post could not be published and was dropped.")
+        room.remove(key)
+    return published
+
+
+def _publish(key: str, item: dict) -> int:
+    forum = Forum.objects.get(pk=item["forum"])
+    data = item["data"]
+    if item["kind"] == "update":
+        if Comment.objects.filter(submission=key).exists():
+            return 0
+        issue = Issue.objects.get(
+            forum=forum, is_anonymous=True, receipt_hash=item["receipt_hash"]
+        )
+        if issue.merged_into_id is not None:
+            raise ValidationError("merged")
+        comment = Comment(
+            issue=issue,
+            from_raiser=True,
+            body=data["body"],
+            posted_on=_today(forum),
+            submission=key,
+        )
+        comment.full_clean()
+        comment.save()
+        IssueEvent.objects.create(
+            issue=issue, happened_on=comment.posted_on, kind=IssueEvent.Kind.UPDATE, text=""
+        )
+        return 1
+    if Issue.objects.filter(submission=key).exists():
+        return 0
+    issue_data = IssueData(
+        **(
+            data
+            | {
+                "category": Category.objects.get(forum=forum, pk=data["category"]),
+                "service_area": ServiceArea.objects.get(forum=forum, pk=data["service_area"]),
+                "figures": tuple(Figure(**f) for f in data["figures"]),
+            }
+        )
     )
-    return comment
+    issue = Issue(
+        forum=forum,
+        raised_on=_today(forum),
+        is_anonymous=True,
+        receipt_hash=item["receipt_hash"],
+        submission=key,
+    )
+    _apply(issue, issue_data)
+    issue.full_clean()
+    issue.save()
+    _after_raise(issue)
+    return 1
 
 
 @transaction.atomic

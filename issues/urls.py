@@ -7,6 +7,7 @@ app_name = "issues"
 urlpatterns = [
     path("", views.issue_list, name="list"),
     path("new/", views.issue_raise, name="raise"),
+    path("new/receipt/", views.issue_receipt, name="receipt"),
     path("similar/", views.issue_similar, name="similar"),
     path("follow/", views.issue_follow, name="follow"),
     path("follow/update/", views.issue_follow_update, name="follow_update"),

@@ -5,9 +5,10 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import trigger_client_event
 
 from forum_app.permissions import CONVENORS, MEMBERS, forum_role_required
@@ -25,10 +26,9 @@ from issues.forms import (
 )
 from issues.models import TEXT_LIMIT, TITLE_LIMIT, Comment, Issue
 from issues.permissions import can_edit, can_moderate, get_comment_for, get_issue_for
+from issues.waiting_room import WaitingRoomUnavailable
 
 PAGE_SIZE = 20
-# The raise page sends at most this much of each text while typing (static/js/similar.js).
-RETRY_CHARS = 800
 
 
 def _errors_onto(form, error: ValidationError) -> None:
@@ -64,23 +64,26 @@ def issue_list(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-def _attempt(request: HttpRequest) -> int:
+def _attempt(data: QueryDict) -> int:
     """How many times the page has already asked for similar issues while they were fitted."""
-    attempt = request.GET.get("attempt", "")
+    attempt = data.get("attempt", "")
     return min(int(attempt), similar.MAX_ATTEMPTS) if attempt.isdigit() else 0
 
 
 def _similar_context(
     found: list[similar.SimilarIssue] | None, attempt: int, retry: QueryDict
 ) -> dict:
-    """``similar`` to show, or ``looking`` with the query that asks again a moment later."""
+    """``similar`` to show, or ``looking`` with what asks again a moment later: ``retry``
+    (a query string, for pages that ask by GET) and ``next_attempt``."""
     if found is not None:
         return {"similar": found, "looking": False}
     retry["attempt"] = str(attempt + 1)
+    again = attempt < similar.MAX_ATTEMPTS
     return {
         "similar": None,
         "looking": True,
-        "retry": retry.urlencode() if attempt < similar.MAX_ATTEMPTS else "",
+        "retry": retry.urlencode() if again else "",
+        "next_attempt": attempt + 1 if again else None,
     }
 
 
@@ -96,16 +99,18 @@ def _similar_to_typed(request: HttpRequest, data) -> dict:
     category = data.get("category", "")
     category = category if category.isdigit() else ""
     found = similar.similar_issues(forum=request.forum, text=f"{title}\n{body}", category=category)
-    retry = QueryDict(mutable=True)
-    retry.update({"title": title[:RETRY_CHARS], "body": body[:RETRY_CHARS], "category": category})
-    return _similar_context(found, _attempt(request), retry)
+    return _similar_context(found, _attempt(data), QueryDict(mutable=True))
 
 
 @never_cache
+@require_POST
 @forum_role_required(MEMBERS)
 def issue_similar(request: HttpRequest) -> HttpResponse:
-    """Answer “Is this already raised?” while a person types on the raise page."""
-    context = {"forum": request.forum, **_similar_to_typed(request, request.GET)}
+    """Answer “Is this already raised?” while a person types on the raise page.
+
+    A POST: what is typed never travels in an address, which proxies write to their logs.
+    """
+    context = {"forum": request.forum, **_similar_to_typed(request, request.POST)}
     return render(request, "issues/raise.html#similar", context)
 
 
@@ -130,7 +135,7 @@ def issue_similar_to(request: HttpRequest, pk: int) -> HttpResponse:
             exclude=issue.pk,
             category=str(issue.category_id),
         )
-        context |= _similar_context(found, _attempt(request), QueryDict(mutable=True))
+        context |= _similar_context(found, _attempt(request.GET), QueryDict(mutable=True))
     template = "issues/similar_to.html#section" if request.htmx else "issues/similar_to.html"
     return render(request, template, context)
 
@@ -146,26 +151,76 @@ def issue_raise(request: HttpRequest) -> HttpResponse:
         return render(request, "issues/raise.html", context)
     form = RaiseForm(request.POST if request.method == "POST" else None, forum=request.forum)
     if request.method == "POST" and form.is_valid():
+        submission = form.cleaned_data["submission"]
         try:
-            raised = services.issue_raise(
-                forum=request.forum,
-                actor=request.user,
-                data=form.issue_data(),
-                anonymous=form.anonymous,
-            )
+            if form.anonymous:
+                receipt = services.issue_raise_anonymous(
+                    forum=request.forum, data=form.issue_data(), submission=submission
+                )
+            else:
+                issue = services.issue_raise(
+                    forum=request.forum,
+                    actor=request.user,
+                    data=form.issue_data(),
+                    submission=submission,
+                )
         except ValidationError as error:
             _errors_onto(form, error)
+        except WaitingRoomUnavailable:
+            form.add_error(None, NOT_TAKEN)
         else:
-            if raised.receipt:
-                # Shown once, in this response only: the code is never stored or redirected.
-                return render(
-                    request,
-                    "issues/receipt.html",
-                    {"forum": request.forum, "issue": raised.issue, "receipt": raised.receipt},
-                )
+            if form.anonymous:
+                return _show_receipt(request, receipt)
             messages.success(request, _("Your issue has been raised."))
-            return redirect(raised.issue.get_absolute_url())
+            return redirect(issue.get_absolute_url())
     return render(request, "issues/raise.html", {"forum": request.forum, "form": form})
+
+
+NOT_TAKEN = _(
+    "We could not take your anonymous post just now, so nothing was sent. "
+    "What you wrote is still here: try again in a minute."
+)
+RECEIPT_COOKIE = "swf_receipt"
+RECEIPT_SALT = "issues.receipt"
+RECEIPT_SECONDS = 60 * 60
+
+
+def _show_receipt(request: HttpRequest, receipt: str) -> HttpResponse:
+    """Redirect to the receipt page, carrying the code in a cookie only that page receives.
+
+    Nothing is stored on the server: the code lives in the raiser's browser for an hour, so
+    refreshing the receipt page still shows it, and sending the form again (Back, then
+    Raise) shows the same code without raising a second issue.
+    """
+    url = reverse("issues:receipt", args=[request.forum.slug])
+    response = redirect(url)
+    response.set_signed_cookie(
+        RECEIPT_COOKIE,
+        receipt,
+        salt=RECEIPT_SALT,
+        max_age=RECEIPT_SECONDS,
+        path=url,
+        secure=request.is_secure(),
+        httponly=True,
+        samesite="Strict",
+    )
+    return response
+
+
+@never_cache
+@require_GET
+@forum_role_required(MEMBERS)
+def issue_receipt(request: HttpRequest) -> HttpResponse:
+    """The receipt code of the anonymous issue this browser has just raised."""
+    receipt = request.get_signed_cookie(
+        RECEIPT_COOKIE, default=None, salt=RECEIPT_SALT, max_age=RECEIPT_SECONDS
+    )
+    context = {
+        "forum": request.forum,
+        "receipt": receipt,
+        "groups": receipt.split("-") if receipt else [],
+    }
+    return render(request, "issues/receipt.html", context)
 
 
 def _detail_context(request: HttpRequest, issue: Issue, **extra) -> dict:
@@ -390,7 +445,12 @@ def _issue_for_code(request: HttpRequest, form: FollowForm) -> tuple[Issue | Non
         receipts.record_wrong_guess(request)
         form.add_error(
             "receipt",
-            _("That code does not match an issue in this forum. Check it and try again."),
+            _(
+                "That code does not match an issue in this forum. Check it and try again. "
+                "An anonymous issue appears within %(minutes)s minutes of being raised: if "
+                "you raised it just now, try again later."
+            )
+            % {"minutes": request.forum.anonymity_window_minutes},
         )
     return issue, 200
 
@@ -423,11 +483,24 @@ def issue_follow_update(request: HttpRequest) -> HttpResponse:
     if update_form.is_valid():
         try:
             services.issue_raiser_update(
-                forum=request.forum, receipt=receipt, body=update_form.cleaned_data["body"]
+                forum=request.forum,
+                receipt=receipt,
+                body=update_form.cleaned_data["body"],
+                submission=update_form.cleaned_data["submission"],
             )
         except ValidationError as error:
             _errors_onto(update_form, error)
+        except WaitingRoomUnavailable:
+            update_form.add_error(None, NOT_TAKEN)
         else:
-            messages.success(request, _("Your update has been posted."))
-            update_form = RaiserUpdateForm(initial={"receipt": receipt})
+            minutes = request.forum.anonymity_window_minutes
+            messages.success(
+                request,
+                _(
+                    "Your update was received. It will appear on the issue within %(minutes)s "
+                    "minutes, so the time it appears cannot be linked to you."
+                )
+                % {"minutes": minutes},
+            )
+            return redirect("issues:follow", request.forum.slug)
     return _follow_page(request, form, issue, update_form=update_form)

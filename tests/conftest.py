@@ -7,6 +7,7 @@ from django.test import Client
 
 from forum_app.celery import app as celery_app
 from forum_app.models import Role
+from issues import waiting_room
 from tests.factories import ForumFactory, MembershipFactory, with_totp
 
 
@@ -15,6 +16,14 @@ def _tasks_run_in_process():
     """Unit and integration tests run tasks in-process; worker tests start real workers."""
     celery_app.conf.task_always_eager = True
     yield
+
+
+@pytest.fixture(autouse=True)
+def _empty_waiting_room():
+    """Anonymous posts waiting to appear belong to the test that sent them."""
+    waiting_room.room().clear()
+    yield
+    waiting_room.room().clear()
 
 
 def require_service(available: bool, what: str) -> None:

@@ -1,6 +1,7 @@
 """factory_boy factories for the whole project. Each app adds its own below."""
 
 import datetime
+from dataclasses import dataclass
 
 import factory
 from allauth.account.models import EmailAddress
@@ -8,6 +9,9 @@ from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.utils import timezone
 
 from forum_app.models import Forum, Membership, Role, User
+from issues import receipts
+from issues import services as issue_services
+from issues.models import Comment, Issue
 
 PASSWORD = "correct-horse-battery-staple"  # noqa: S105 — test data
 
@@ -143,3 +147,35 @@ class DecisionFactory(factory.django.DjangoModelFactory):
     proposed_solution = "Cap caseloads at 22 and fund two agency posts."
     ask = "Agree a caseload cap of 22 from April."
     response_by = factory.LazyFunction(lambda: datetime.date.today() + datetime.timedelta(days=28))
+
+
+@dataclass(frozen=True)
+class Raised:
+    """An issue raised through the services, and the receipt code of an anonymous one."""
+
+    issue: Issue
+    receipt: str | None
+
+
+def raise_issue(*, forum: Forum, actor: User, data, anonymous: bool) -> Raised:
+    """Raise an issue as a person would; an anonymous one is published straight away.
+
+    In the app an anonymous issue waits outside the database for a random moment
+    (``issues.waiting_room``); tests that are not about that wait publish it at once.
+    """
+    if not anonymous:
+        return Raised(issue_services.issue_raise(forum=forum, actor=actor, data=data), None)
+    receipt = issue_services.issue_raise_anonymous(
+        forum=forum, data=data, submission=receipts.new_submission()
+    )
+    issue_services.anonymous_publish_due(everything=True)
+    return Raised(Issue.objects.get(receipt_hash=receipts.receipt_hash(receipt)), receipt)
+
+
+def post_raiser_update(*, forum: Forum, receipt: str, body: str) -> Comment:
+    """Post an update with a receipt code and publish it straight away."""
+    issue_services.issue_raiser_update(
+        forum=forum, receipt=receipt, body=body, submission=receipts.new_submission()
+    )
+    issue_services.anonymous_publish_due(everything=True)
+    return Comment.objects.filter(from_raiser=True).latest("pk")

@@ -1,6 +1,6 @@
-// "Is this already raised?" sends what is typed in the address of a GET request. The first
-// part of a long text is enough to find similar issues, and servers refuse long addresses,
-// so trim the texts of requests from elements marked data-similar-clip="<characters>".
+// "Is this already raised?" sends what is typed (in the body of a POST, never in an address)
+// while a person types. The first part of a long text is enough to find similar issues, so
+// trim the texts of requests from elements marked data-similar-clip="<characters>".
 (function () {
   "use strict";
   document.body.addEventListener("htmx:configRequest", function (event) {

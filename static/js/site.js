@@ -41,6 +41,17 @@
   }
   // Announce a message sent by the server in the HX-Trigger header: {"announce": "text"}.
   document.body.addEventListener("announce", function (event) { announce(event.detail.value); });
+  // "Copy the code": copy the button's data-copy text and say so.
+  document.querySelectorAll("button[data-copy]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      if (!navigator.clipboard) return;
+      navigator.clipboard.writeText(button.getAttribute("data-copy")).then(function () {
+        var status = document.querySelector("[data-copy-status]");
+        if (status) status.textContent = button.getAttribute("data-copied");
+        button.textContent = button.getAttribute("data-copied");
+      });
+    });
+  });
   // Ask before leaving a form with unsaved typing.
   document.querySelectorAll("form[data-warn-unsaved]").forEach(function (form) {
     var dirty = false;

@@ -26,7 +26,7 @@ from forum_app.models import Delivery, Membership, Notification, NotificationPre
 from forum_app.notifications import KINDS, digests_send, outbox_sweep, render_email
 from forum_app.services import invitation_create, membership_approve, membership_request
 from issues.models import Status
-from issues.services import IssueData, comment_post, issue_raise, issue_set_status
+from issues.services import IssueData, comment_post, issue_set_status
 from meetings import services as meetings
 from meetings.forms import MeetingForm
 from meetings.models import Outcome, Phase
@@ -37,6 +37,7 @@ from tests.factories import (
     MembershipFactory,
     ServiceAreaFactory,
     UserFactory,
+    raise_issue,
 )
 from tests.meetings.conftest import advance_to
 from tests.xss import (
@@ -148,7 +149,7 @@ def live_a_forums_life(text: dict[str, str], monkeypatch) -> None:
         category=category,
         service_area=ServiceAreaFactory(forum=forum),
     )
-    issue = issue_raise(forum=forum, actor=member, data=data, anonymous=False).issue
+    issue = raise_issue(forum=forum, actor=member, data=data, anonymous=False).issue
     comment_post(issue=issue, actor=convenor, body="Same here.")
     comment_post(issue=issue, actor=convenor, body="Pair up.", is_solution=True)
 

@@ -17,16 +17,20 @@ from issues.models import (
     Status,
     Support,
 )
-from tests.factories import IssueFactory, MembershipFactory, UserFactory
+from tests.factories import (
+    IssueFactory,
+    MembershipFactory,
+    UserFactory,
+    post_raiser_update,
+    raise_issue,
+)
 from tests.issues.conftest import issue_data
 
 pytestmark = pytest.mark.django_db
 
 
 def test_named_issue_keeps_its_author_and_gets_no_receipt(forum, lists, member):
-    raised = services.issue_raise(
-        forum=forum, actor=member, data=issue_data(lists), anonymous=False
-    )
+    raised = raise_issue(forum=forum, actor=member, data=issue_data(lists), anonymous=False)
     issue = Issue.objects.get(pk=raised.issue.pk)
     assert raised.receipt is None
     assert issue.author == member
@@ -37,7 +41,7 @@ def test_named_issue_keeps_its_author_and_gets_no_receipt(forum, lists, member):
 
 
 def test_anonymous_issue_stores_no_author_and_only_the_receipt_hash(forum, lists, member):
-    raised = services.issue_raise(forum=forum, actor=member, data=issue_data(lists), anonymous=True)
+    raised = raise_issue(forum=forum, actor=member, data=issue_data(lists), anonymous=True)
     issue = Issue.objects.get(pk=raised.issue.pk)
     assert issue.author is None
     assert issue.is_anonymous
@@ -56,7 +60,7 @@ def test_receipt_codes_are_unique_and_readable():
 
 
 def test_receipt_finds_the_issue_however_it_is_typed(forum, lists, member):
-    raised = services.issue_raise(forum=forum, actor=member, data=issue_data(lists), anonymous=True)
+    raised = raise_issue(forum=forum, actor=member, data=issue_data(lists), anonymous=True)
     typed = " " + raised.receipt.lower().replace("-", " ") + " "
     assert services.issue_for_receipt(forum=forum, receipt=typed) == raised.issue
     assert services.issue_for_receipt(forum=forum, receipt="AAAA-BBBB") is None
@@ -64,26 +68,26 @@ def test_receipt_finds_the_issue_however_it_is_typed(forum, lists, member):
 
 
 def test_receipt_does_not_open_an_issue_in_another_forum(forum, other_forum, lists, member):
-    raised = services.issue_raise(forum=forum, actor=member, data=issue_data(lists), anonymous=True)
+    raised = raise_issue(forum=forum, actor=member, data=issue_data(lists), anonymous=True)
     assert services.issue_for_receipt(forum=other_forum, receipt=raised.receipt) is None
 
 
 def test_raiser_update_is_posted_without_an_author(forum, lists, member):
-    raised = services.issue_raise(forum=forum, actor=member, data=issue_data(lists), anonymous=True)
-    comment = services.issue_raiser_update(
-        forum=forum, receipt=raised.receipt, body="It happened again today."
-    )
+    raised = raise_issue(forum=forum, actor=member, data=issue_data(lists), anonymous=True)
+    comment = post_raiser_update(forum=forum, receipt=raised.receipt, body="It happened again.")
     assert comment.author is None
     assert comment.from_raiser
     assert comment.author_label == "The person who raised this"
     with pytest.raises(ValidationError):
-        services.issue_raiser_update(forum=forum, receipt="WRONG-CODE", body="Hello")
+        services.issue_raiser_update(
+            forum=forum, receipt="WRONG-CODE", body="Hello", submission=receipts.new_submission()
+        )
 
 
 def test_category_of_another_forum_is_refused(forum, lists, other_lists, member):
     data = issue_data(lists, category=other_lists["category"])
     with pytest.raises(ValidationError) as error:
-        services.issue_raise(forum=forum, actor=member, data=data, anonymous=False)
+        raise_issue(forum=forum, actor=member, data=data, anonymous=False)
     assert "category" in error.value.message_dict
     assert not Issue.objects.exists()
 
@@ -92,7 +96,7 @@ def test_safety_issue_alerts_active_convenors_without_naming_an_anonymous_raiser
     forum, lists, member, convenor
 ):
     MembershipFactory(forum=forum, role=Role.CONVENOR, status="pending")
-    raised = services.issue_raise(
+    raised = raise_issue(
         forum=forum, actor=member, data=issue_data(lists, category=lists["safety"]), anonymous=True
     )
     alerts = Notification.objects.filter(kind="safety_issue_raised")
@@ -104,14 +108,14 @@ def test_safety_issue_alerts_active_convenors_without_naming_an_anonymous_raiser
 
 
 def test_safety_risk_flag_alerts_with_the_name_of_a_named_raiser(forum, lists, member, convenor):
-    services.issue_raise(
+    raise_issue(
         forum=forum, actor=member, data=issue_data(lists, safety_risk=True), anonymous=False
     )
     assert Notification.objects.get(kind="safety_issue_raised").context["raised_by"] == str(member)
 
 
 def test_ordinary_issue_alerts_nobody(forum, lists, member, convenor):
-    services.issue_raise(forum=forum, actor=member, data=issue_data(lists), anonymous=False)
+    raise_issue(forum=forum, actor=member, data=issue_data(lists), anonymous=False)
     assert not Notification.objects.exists()
 
 

@@ -15,7 +15,7 @@ from issues import services, similar
 from issues.models import Issue, Status, Support
 from issues.similarity import Doc, TfidfEngine, issue_text
 from tests.conftest import client_for
-from tests.factories import IssueFactory
+from tests.factories import IssueFactory, raise_issue
 from tests.issues.conftest import form_data, issue_data
 
 pytestmark = pytest.mark.django_db
@@ -80,7 +80,15 @@ def caseloads(forum):
 
 
 def _typing(client, forum, **params):
-    return client.get(reverse("issues:similar", args=[forum.slug]), params, HTTP_HX_REQUEST="true")
+    return client.post(reverse("issues:similar", args=[forum.slug]), params, HTTP_HX_REQUEST="true")
+
+
+def test_typed_text_never_travels_in_an_address(forum, member, caseloads):
+    client = client_for(member)
+    url = reverse("issues:similar", args=[forum.slug])
+    assert client.get(url, TYPED, HTTP_HX_REQUEST="true").status_code == 405
+    page = client.get(reverse("issues:raise", args=[forum.slug])).content.decode()
+    assert f'hx-get="{url}' not in page
 
 
 def _found(response) -> list[int]:
@@ -201,7 +209,7 @@ def test_the_vectors_are_refitted_after_an_issue_is_raised_and_not_before(
     assert fits == [forum.pk]
 
     with django_capture_on_commit_callbacks(execute=True):
-        raised = services.issue_raise(
+        raised = raise_issue(
             forum=forum, actor=member, data=issue_data(lists, **interpreters), anonymous=True
         )
 
@@ -238,13 +246,14 @@ def test_while_the_first_fit_runs_the_raise_page_answers_at_once_and_asks_again(
     page = response.content.decode()
     assert "Looking for similar issues" in page
     assert 'hx-trigger="load delay:2s"' in page
-    again = re.search(r'hx-get="([^"]+)"', page).group(1).replace("&amp;", "&")
-    assert again.startswith(reverse("issues:similar", args=[forum.slug]))
-    assert "attempt=1" in again
+    again = re.search(r'hx-post="([^"]+)"', page).group(1)
+    assert again == reverse("issues:similar", args=[forum.slug])
+    assert """hx-vals='{"attempt": "1"}'""" in page
+    assert "Assessment" not in again
 
     slow_fit.set()
     similar.wait_for_refits()
-    response = client.get(again, HTTP_HX_REQUEST="true")
+    response = _typing(client, forum, **TYPED, category="", attempt="1")
     assert _found(response) == [caseloads.pk]
     assert not response.context["looking"]
 
@@ -302,7 +311,7 @@ def test_a_changed_forum_is_refitted_in_the_background_meanwhile_answering_from_
     similar.wait_for_refits()
     assert _found(_typing(client, forum, **typed)) == []
 
-    raised = services.issue_raise(  # commits, so the stamp moves on for real
+    raised = raise_issue(  # commits, so the stamp moves on for real
         forum=forum, actor=member, data=issue_data(lists, **CASELOADS), anonymous=False
     )
     response = _typing(client, forum, **typed)
@@ -391,7 +400,7 @@ def test_without_javascript_checking_keeps_everything_typed(forum, member, casel
 def test_the_raise_page_asks_while_typing_in_a_polite_region(forum, member):
     page = client_for(member).get(reverse("issues:raise", args=[forum.slug])).content.decode()
 
-    assert f'hx-get="{reverse("issues:similar", args=[forum.slug])}"' in page
+    assert f'hx-post="{reverse("issues:similar", args=[forum.slug])}"' in page
     assert 'hx-trigger="input changed delay:600ms"' in page
     assert '<div id="similar-issues" aria-live="polite">' in page
     assert 'hx-target="#similar-issues"' in page
@@ -471,9 +480,11 @@ def test_a_hidden_issue_shows_members_no_similar_issues(forum, member, caseloads
 # --- cost ------------------------------------------------------------------------------------
 
 
-def _queries(client, path: str, similar_expected: bool = True, **params) -> int:
+def _queries(
+    client, path: str, similar_expected: bool = True, method: str = "get", **params
+) -> int:
     with CaptureQueriesContext(connection) as captured:
-        response = client.get(path, params, HTTP_HX_REQUEST="true")
+        response = getattr(client, method)(path, params, HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     if similar_expected:
         assert response.context["similar"], "the measured request must find similar issues"
@@ -490,9 +501,9 @@ def test_typing_and_issue_pages_run_a_fixed_number_of_queries(forum, member):
     section = reverse("issues:similar_to", args=[forum.slug, first.pk])
 
     def measure():
-        client.get(typing, TYPED)  # fit, and warm the session
+        client.post(typing, TYPED)  # fit, and warm the session
         return (
-            _queries(client, typing, **TYPED),
+            _queries(client, typing, method="post", **TYPED),
             _queries(client, detail, similar_expected=False),
             _queries(client, section),
         )

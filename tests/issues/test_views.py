@@ -10,7 +10,7 @@ from forum_app.models import Notification
 from issues import receipts, services
 from issues.models import Comment, Issue, IssueRevision, Status, Support
 from tests.conftest import client_for
-from tests.factories import CommentFactory, IssueFactory, UserFactory
+from tests.factories import CommentFactory, IssueFactory, UserFactory, raise_issue
 from tests.issues.conftest import form_data, issue_data
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +23,7 @@ def url(name: str, forum, *args) -> str:
 
 
 def receipt_in(html: str) -> str:
-    found = re.search(r'id="receipt-code">([A-Z2-7-]+)<', html)
+    found = re.search(r'data-copy="([A-Z2-7-]+)"', html)
     assert found, "no receipt code on the page"
     return found.group(1)
 
@@ -63,19 +63,66 @@ def test_choosing_neither_named_nor_anonymous_keeps_everything_typed(forum, list
     assert not Issue.objects.exists()
 
 
-def test_anonymous_issue_shows_the_receipt_once_and_never_the_author(forum, lists, member):
+def test_anonymous_issue_waits_shows_the_receipt_and_never_the_author(forum, lists, member):
     client = client_for(member)
-    response = client.post(url("raise", forum), form_data(lists, identity="anonymous"))
-    assert response.status_code == 200
-    assert "no-store" in response["Cache-Control"]
-    code = receipt_in(response.content.decode())
+    data = form_data(lists, identity="anonymous", submission=receipts.new_submission())
+    response = client.post(url("raise", forum), data)
+    assert response.status_code == 302 and response["Location"] == url("receipt", forum)
+    receipt_page = client.get(response["Location"])
+    assert "no-store" in receipt_page["Cache-Control"]
+    page = receipt_page.content.decode()
+    code = receipt_in(page)
+    assert "It will appear within 30 minutes" in page
+    assert not Issue.objects.exists()  # nothing is written while it waits
+    assert code not in str(dict(client.session))
+
+    services.anonymous_publish_due(everything=True)
     issue = Issue.objects.get()
     assert issue.receipt_hash == receipts.receipt_hash(code)
-    assert code not in str(dict(client.session))
     page = client.get(issue.get_absolute_url()).content.decode()
     assert "Raised anonymously" in page
     assert str(member) not in page.split("<main", 1)[1]
     assert code not in page
+
+
+def test_sending_the_anonymous_form_again_raises_one_issue_with_the_same_code(forum, lists, member):
+    client = client_for(member)
+    data = form_data(lists, identity="anonymous", submission=receipts.new_submission())
+    first = receipt_in(
+        client.get(client.post(url("raise", forum), data)["Location"]).content.decode()
+    )
+    second = receipt_in(
+        client.get(client.post(url("raise", forum), data)["Location"]).content.decode()
+    )
+    assert first == second
+    services.anonymous_publish_due(everything=True)
+    third = receipt_in(
+        client.get(client.post(url("raise", forum), data)["Location"]).content.decode()
+    )
+    services.anonymous_publish_due(everything=True)
+    assert third == first
+    assert Issue.objects.count() == 1
+
+
+def test_refreshing_the_receipt_page_shows_the_code_again_and_other_pages_never(
+    forum, lists, member
+):
+    client = client_for(member)
+    data = form_data(lists, identity="anonymous", submission=receipts.new_submission())
+    location = client.post(url("raise", forum), data)["Location"]
+    assert receipt_in(client.get(location).content.decode()) == receipt_in(
+        client.get(location).content.decode()
+    )
+    assert "No receipt code to show" in client_for(member).get(location).content.decode()
+
+
+def test_sending_the_named_form_again_raises_one_issue(forum, lists, member):
+    client = client_for(member)
+    data = form_data(lists, submission=receipts.new_submission())
+    first = client.post(url("raise", forum), data)["Location"]
+    again = client.post(url("raise", forum), data)["Location"]
+    assert first == again
+    assert Issue.objects.count() == 1
 
 
 def test_figures_are_stored_and_shown(forum, lists, member):
@@ -99,17 +146,21 @@ def test_half_a_figure_is_a_clear_error(forum, lists, member):
 
 
 def test_receipt_opens_the_issue_and_posts_an_update(forum, lists, member, convenor):
-    raised = services.issue_raise(forum=forum, actor=member, data=issue_data(lists), anonymous=True)
+    raised = raise_issue(forum=forum, actor=member, data=issue_data(lists), anonymous=True)
     services.comment_post(issue=raised.issue, actor=convenor, body="Can you say which team?")
     client = client_for(member)
     page = client.post(url("follow", forum), {"receipt": raised.receipt}).content.decode()
     assert "Can you say which team?" in page
     assert f'name="receipt" value="{raised.receipt}"' in page
-    response = client.post(
-        url("follow_update", forum), {"receipt": raised.receipt, "body": "The duty team."}
-    )
-    assert response.status_code == 200
-    assert "The duty team." in response.content.decode()
+    sent = {"receipt": raised.receipt, "body": "The duty team.", "submission": "ab" * 16}
+    response = client.post(url("follow_update", forum), sent)
+    assert response.status_code == 302 and response["Location"] == url("follow", forum)
+    assert "within 30 minutes" in client.get(response["Location"]).content.decode()
+    assert not Comment.objects.filter(from_raiser=True).exists()
+    client.post(url("follow_update", forum), sent)  # refreshed, or sent again
+    services.anonymous_publish_due(everything=True)
+    client.post(url("follow_update", forum), sent)
+    services.anonymous_publish_due(everything=True)
     update = Comment.objects.get(from_raiser=True)
     assert update.author is None and update.issue == raised.issue
     assert raised.receipt not in str(dict(client.session))
@@ -118,7 +169,7 @@ def test_receipt_opens_the_issue_and_posts_an_update(forum, lists, member, conve
 
 
 def test_wrong_receipts_are_rate_limited(forum, lists, member):
-    raised = services.issue_raise(forum=forum, actor=member, data=issue_data(lists), anonymous=True)
+    raised = raise_issue(forum=forum, actor=member, data=issue_data(lists), anonymous=True)
     client = client_for(member)
     for _ in range(receipts.GUESS_LIMIT):
         response = client.post(url("follow", forum), {"receipt": "AAAA-BBBB-CCCC"})
@@ -133,7 +184,7 @@ def test_wrong_receipts_are_rate_limited(forum, lists, member):
 
 def test_behind_a_proxy_wrong_receipts_are_counted_per_client(forum, lists, member, settings):
     settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
-    raised = services.issue_raise(forum=forum, actor=member, data=issue_data(lists), anonymous=True)
+    raised = raise_issue(forum=forum, actor=member, data=issue_data(lists), anonymous=True)
     client = client_for(member)
 
     def follow(receipt: str, client_address: str):
@@ -245,9 +296,7 @@ def test_hidden_issue_shows_only_the_trace_to_members(forum, member, convenor):
 
 
 def test_named_author_edits_and_a_revision_is_kept(forum, lists, member):
-    issue = services.issue_raise(
-        forum=forum, actor=member, data=issue_data(lists), anonymous=False
-    ).issue
+    issue = raise_issue(forum=forum, actor=member, data=issue_data(lists), anonymous=False).issue
     data = form_data(lists, title="A better title", version=issue.version)
     response = client_for(member).post(url("edit", forum, issue.pk), data)
     assert response.status_code == 302
@@ -267,9 +316,7 @@ def test_other_members_cannot_edit(forum, lists, member):
 
 
 def test_stale_edit_shows_both_texts_and_keeps_what_was_typed(forum, lists, member, convenor):
-    issue = services.issue_raise(
-        forum=forum, actor=member, data=issue_data(lists), anonymous=False
-    ).issue
+    issue = raise_issue(forum=forum, actor=member, data=issue_data(lists), anonymous=False).issue
     opened = issue.version
     client_for(convenor).post(
         url("edit", forum, issue.pk),
@@ -329,11 +376,9 @@ def test_convenor_closes_with_a_reason_and_it_shows_on_the_timeline(forum, membe
 def test_named_author_gets_emails_and_an_anonymous_one_none(
     forum, lists, member, convenor, django_capture_on_commit_callbacks
 ):
-    named = services.issue_raise(
-        forum=forum, actor=member, data=issue_data(lists), anonymous=False
-    ).issue
+    named = raise_issue(forum=forum, actor=member, data=issue_data(lists), anonymous=False).issue
     hidden_raiser = UserFactory()
-    anonymous = services.issue_raise(
+    anonymous = raise_issue(
         forum=forum, actor=hidden_raiser, data=issue_data(lists), anonymous=True
     ).issue
     mail.outbox.clear()
@@ -414,7 +459,7 @@ def test_issue_of_another_forum_is_not_found(forum, other_forum, member):
 
 
 def test_earlier_versions_are_shown_without_naming_the_editor(forum, lists, member, convenor):
-    issue = services.issue_raise(
+    issue = raise_issue(
         forum=forum, actor=member, data=issue_data(lists, body="First wording"), anonymous=True
     ).issue
     client_for(convenor).post(
@@ -435,9 +480,7 @@ def test_a_merged_issue_cannot_be_supported(forum, member, convenor):
 
 
 def test_editing_an_issue_into_personal_safety_alerts_the_convenors(forum, lists, member, convenor):
-    issue = services.issue_raise(
-        forum=forum, actor=member, data=issue_data(lists), anonymous=False
-    ).issue
+    issue = raise_issue(forum=forum, actor=member, data=issue_data(lists), anonymous=False).issue
     assert not Notification.objects.exists()
     data = form_data(lists, category=lists["safety"].pk, version=issue.version)
     client_for(member).post(url("edit", forum, issue.pk), data)

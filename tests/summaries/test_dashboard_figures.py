@@ -8,7 +8,13 @@ from issues import services
 from issues.models import Issue, Status
 from summaries.models import FiguresStamp
 from tests.conftest import client_for
-from tests.factories import CategoryFactory, IssueFactory, ServiceAreaFactory, UserFactory
+from tests.factories import (
+    CategoryFactory,
+    IssueFactory,
+    ServiceAreaFactory,
+    UserFactory,
+    raise_issue,
+)
 from tests.issues.conftest import issue_data
 
 pytestmark = pytest.mark.django_db
@@ -62,7 +68,7 @@ def test_figures_come_from_the_cache_until_something_changes(forum, world):
 
 
 def test_a_new_issue_shows(forum, member, world):
-    services.issue_raise(
+    raise_issue(
         forum=forum,
         actor=member,
         data=issue_data({"category": world["parking"], "area": world["area"]}),
