@@ -312,9 +312,7 @@ def _publish(key: str, item: dict) -> int:
     if item["kind"] == "update":
         if Comment.objects.filter(submission=key).exists():
             return 0
-        issue = Issue.objects.get(
-            forum=forum, is_anonymous=True, receipt_hash=item["receipt_hash"]
-        )
+        issue = Issue.objects.get(forum=forum, is_anonymous=True, receipt_hash=item["receipt_hash"])
         if issue.merged_into_id is not None:
             raise ValidationError("merged")
         comment = Comment(
