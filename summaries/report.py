@@ -22,6 +22,7 @@ from escalations.models import BriefStatus, Commitment
 from escalations.pdf import RefusingFetcher, allowed_images
 from escalations.services.evidence import MonthCount
 from forum_app.models import Forum
+from forum_app.pdf import tagged_pdf
 from meetings.models import Phase, ThemeStatus
 from summaries.charts import bar_chart_uri
 
@@ -165,4 +166,4 @@ def summary_pdf(
     html = summary_html(forums, start, end, tables)
     fetcher = RefusingFetcher(allowed_images(html))
     document = HTML(string=html, base_url=None, url_fetcher=fetcher)
-    return document.write_pdf(stylesheets=[CSS(string=stylesheet_text(), url_fetcher=fetcher)])
+    return tagged_pdf(document, [CSS(string=stylesheet_text(), url_fetcher=fetcher)])
