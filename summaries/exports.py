@@ -141,7 +141,9 @@ def _meeting_rows(forum: Forum, start, end) -> list[Row]:
             meeting.title,
             meeting.phase,
             meeting.attendance_count,
-            "; ".join(f"{d.theme.name}: {d.outcome}" for d in meeting.decisions.all()),
+            "; ".join(
+                f"{d.theme.name}: {d.get_outcome_display()}" for d in meeting.decisions.all()
+            ),
         )
         for meeting in meetings
     ]
