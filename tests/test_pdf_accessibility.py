@@ -351,7 +351,7 @@ def summary_world(forum, convenor, leader) -> None:
         (Commitment.Status.PLANNED, TODAY + datetime.timedelta(days=30)),
     ):
         commitment = briefs.commitment_add(
-            brief=brief, actor=leader, what=f"Commitment {status}", owner="Head", due_on=due
+            brief=brief, actor=leader, what=f"Review {status.label}", owner="Head", due_on=due
         )
         briefs.commitment_update(commitment=commitment, actor=leader, status=status)
 
@@ -395,3 +395,38 @@ def test_every_pdf_the_forum_makes_is_checked_here():
         "summaries/report.py",  # the summary report: test_the_summary_report_pdf_is_tagged…
     }
     assert "header_scopes" in (ROOT / "escalations/pdf.py").read_text(encoding="utf-8")
+
+
+def pdf_text(content: bytes, *pages: str) -> str:
+    done = subprocess.run(
+        ["pdftotext", "-layout", *pages, "-", "-"], input=content, capture_output=True, check=True
+    )
+    return " ".join(done.stdout.decode().split())
+
+
+def test_the_summary_report_opens_with_the_period_in_figures_in_words_people_read(
+    forum, convenor, leader, steward, monkeypatch
+):
+    monkeypatch.setattr(briefs, "render_brief_pdf", lambda html: b"%PDF-1.7 stand-in")
+    summary_world(forum, convenor, leader)
+    start = TODAY - datetime.timedelta(days=365)
+
+    content = download(
+        steward, forum=forum, format="pdf", start=start.isoformat(), end=TODAY.isoformat()
+    ).content
+
+    first_page = pdf_text(content, "-f", "1", "-l", "1")
+    issues = forum.issues.count()
+    for figure in (
+        f"Issues raised {issues}",
+        "Briefs sent to senior leaders 1",
+        "Briefs with a response 1",
+        "Commitments made 3",
+        "Commitments done 1",
+        "Commitments overdue 1",
+    ):
+        assert figure in first_page, figure
+    text = pdf_text(content)
+    for label in ("Resolve locally", "Escalate to a senior leader", "In progress", "Planned"):
+        assert label in text, label
+    assert re.findall(r"\b[a-z]+_[a-z_]+\b", text) == []  # no resolve_locally, in_progress…
