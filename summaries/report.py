@@ -100,6 +100,10 @@ class ForumReport:
     charts: dict[str, str] = field(default_factory=dict)
 
     @property
+    def last_month(self) -> str:
+        return self.months[-1].label if self.months else ""
+
+    @property
     def breakdowns(self) -> list[tuple[str, list[Row], str, str]]:
         return [
             (_("Issues by category"), self.categories, self.charts["categories"], _("Category")),
