@@ -268,6 +268,7 @@ def accessibility_problems(content: bytes, html: str, tmp_path: Path) -> list[st
         for figure in figures:
             page = page_numbers[figure.Pg.objgen]
             shown = text_in_box(path, page, list(attribute(figure, "/BBox"))).split()
+            found.expect(shown != [], "no text read inside a chart's box: is /BBox still in px?")
             strays = sorted(set(shown) - words)
             found.expect(strays == [], f"a chart's text comes out in fragments: {strays}")
     return found.problems
