@@ -17,6 +17,7 @@ from weasyprint.urls import URLFetcher
 
 from escalations.charts import issues_per_month_svg, svg_data_uri
 from escalations.services.evidence import Evidence
+from forum_app.pdf import header_scopes
 from issues.markup import render_markdown
 
 STYLESHEET = "css/pdf/brief.css"
@@ -83,5 +84,7 @@ def render_brief_pdf(html: str, *, fetcher: RefusingFetcher | None = None) -> by
     fetcher = fetcher or RefusingFetcher(allowed_images(html))
     document = HTML(string=html, base_url=None, url_fetcher=fetcher)
     return document.write_pdf(
-        stylesheets=[CSS(string=stylesheet_text(), url_fetcher=fetcher)], **PDF_OPTIONS
+        stylesheets=[CSS(string=stylesheet_text(), url_fetcher=fetcher)],
+        finisher=header_scopes,
+        **PDF_OPTIONS,
     )

@@ -1,4 +1,4 @@
-"""Minutes as a PDF a person would file. WeasyPrint may read our own stylesheet and nothing else."""
+"""Minutes as a tagged PDF a person would file. WeasyPrint may read our own stylesheet only."""
 
 from pathlib import Path
 
@@ -8,6 +8,7 @@ from django.utils import timezone
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
+from forum_app.pdf import tagged_pdf
 from meetings.markup import render_minutes
 from meetings.models import Minutes
 
@@ -36,4 +37,4 @@ def minutes_pdf(minutes: Minutes, context: dict) -> bytes:
             "pdf/minutes.html",
             {**context, "minutes": minutes, "body": render_minutes(minutes.body), "css": css},
         )
-    return HTML(string=html, base_url=None, url_fetcher=OwnStylesheetOnly(css)).write_pdf()
+    return tagged_pdf(HTML(string=html, base_url=None, url_fetcher=OwnStylesheetOnly(css)))

@@ -2,7 +2,9 @@
 
 Only the columns in ``EXPORT_COLUMNS`` are ever written. No author, email, user id, ballot
 or issue text leaves through an export; category and service-area names covering fewer than
-k people are folded into "Other".
+k people are folded into "Other". Statuses are written as people read them ("In progress",
+not "in_progress"); the workbook holds real dates, a bold header row that stays in view, and
+columns wide enough to read.
 """
 
 import csv
@@ -15,12 +17,16 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Prefetch, Q
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
-from escalations.models import Brief, Commitment
+from escalations.models import Brief, BriefStatus, Commitment
 from forum_app.models import Forum
 from issues.models import Issue
-from meetings.models import Decision, Meeting, Theme
+from issues.models import Status as IssueStatus
+from meetings.models import Decision, Meeting, Phase, Theme, ThemeStatus
 from summaries.anonymity import Group, fold_small_groups, other_label
 from summaries.dashboard import issue_groups
 from summaries.models import ExportFormat
@@ -44,6 +50,26 @@ EXPORT_COLUMNS: dict[str, tuple[str, ...]] = {
     "briefs": ("forum", "reference", "theme", "sent", "due", "responded", "status"),
     "commitments": ("forum", "brief_reference", "commitment", "due", "status"),
 }
+
+
+# Columns that hold a stored code, and the choices that name it for people.
+LABELLED_COLUMNS = {
+    ("issues", "status"): IssueStatus,
+    ("themes", "status"): ThemeStatus,
+    ("meetings", "phase"): Phase,
+    ("briefs", "status"): BriefStatus,
+    ("commitments", "status"): Commitment.Status,
+}
+# Columns that hold an ISO date ("2026-03-14") or month ("2026-03"), and how a workbook shows them.
+DATE_FORMATS = {
+    ("issues", "month"): "mmm yyyy",
+    ("meetings", "date"): "d mmm yyyy",
+    ("briefs", "sent"): "d mmm yyyy",
+    ("briefs", "due"): "d mmm yyyy",
+    ("briefs", "responded"): "d mmm yyyy",
+    ("commitments", "due"): "d mmm yyyy",
+}
+NARROWEST, WIDEST = 8, 60  # column widths in a workbook, in characters
 
 
 @dataclass(frozen=True)
@@ -141,7 +167,9 @@ def _meeting_rows(forum: Forum, start, end) -> list[Row]:
             meeting.title,
             meeting.phase,
             meeting.attendance_count,
-            "; ".join(f"{d.theme.name}: {d.outcome}" for d in meeting.decisions.all()),
+            "; ".join(
+                f"{d.theme.name}: {d.get_outcome_display()}" for d in meeting.decisions.all()
+            ),
         )
         for meeting in meetings
     ]
@@ -218,6 +246,31 @@ def safe_cell(value):
     return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
+def _label(choices, value: str) -> str:
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return value
+
+
+def readable_rows(name: str, rows: list[Row]) -> list[Row]:
+    """A table's rows with each stored code written as its label, for people to read."""
+    labelled = [
+        (i, choices)
+        for i, column in enumerate(EXPORT_COLUMNS[name])
+        if (choices := LABELLED_COLUMNS.get((name, column)))
+    ]
+    if not labelled:
+        return rows
+    readable = []
+    for row in rows:
+        row = list(row)
+        for i, choices in labelled:
+            row[i] = _label(choices, row[i])
+        readable.append(tuple(row))
+    return readable
+
+
 def csv_zip(tables: dict[str, list[Row]]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -225,18 +278,53 @@ def csv_zip(tables: dict[str, list[Row]]) -> bytes:
             text = io.StringIO()
             writer = csv.writer(text)
             writer.writerow(EXPORT_COLUMNS[name])
-            writer.writerows([safe_cell(v) for v in row] for row in rows)
+            writer.writerows([safe_cell(v) for v in row] for row in readable_rows(name, rows))
             archive.writestr(f"{name}.csv", text.getvalue())
     return buffer.getvalue()
 
 
+def _as_date(value: str) -> datetime.date | str:
+    """An ISO date or month as a date a spreadsheet can sort and count; "" stays empty."""
+    if not value:
+        return value
+    return datetime.date.fromisoformat(value if len(value) > 7 else f"{value}-01")
+
+
+def _column_widths(columns: tuple[str, ...], rows: list[Row]) -> list[int]:
+    widths = [len(column) for column in columns]
+    for row in rows:
+        for i, value in enumerate(row):
+            longest = max((len(line) for line in str(value).splitlines()), default=0)
+            widths[i] = max(widths[i], longest)
+    return [min(max(width + 2, NARROWEST), WIDEST) for width in widths]
+
+
 def xlsx_workbook(tables: dict[str, list[Row]]) -> bytes:
     workbook = Workbook(write_only=True)
+    bold = Font(bold=True)
     for name, rows in tables.items():
+        columns = EXPORT_COLUMNS[name]
+        rows = readable_rows(name, rows)
         sheet = workbook.create_sheet(title=name[:31])
-        sheet.append(list(EXPORT_COLUMNS[name]))
+        sheet.freeze_panes = "A2"
+        for i, width in enumerate(_column_widths(columns, rows), start=1):
+            sheet.column_dimensions[get_column_letter(i)].width = width
+        header = []
+        for column in columns:
+            cell = WriteOnlyCell(sheet, value=column)
+            cell.font = bold
+            header.append(cell)
+        sheet.append(header)
+        dates = [(i, DATE_FORMATS.get((name, column))) for i, column in enumerate(columns)]
+        dates = [(i, shown) for i, shown in dates if shown]
         for row in rows:
-            sheet.append([safe_cell(v) for v in row])
+            values: list = [safe_cell(v) for v in row]
+            for i, shown in dates:
+                if values[i]:
+                    cell = WriteOnlyCell(sheet, value=_as_date(values[i]))
+                    cell.number_format = shown
+                    values[i] = cell
+            sheet.append(values)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

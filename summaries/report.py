@@ -1,13 +1,15 @@
 """The steward's PDF summary: the export's folded tables, read as a report with charts.
 
 Built from ``export_tables`` only, so the PDF can hold nothing an export could not: no
-author, no ballot, no supporter, and small groups already folded. WeasyPrint gets its
-stylesheet as a string and may fetch only the chart images drawn here.
+author, no ballot, no supporter, and small groups already folded. The first page gives the
+period's headline figures; each forum's section follows. Statuses and decisions show the
+words people read, and dates are written out. WeasyPrint gets its stylesheet as a string and
+may fetch only the chart images drawn here; the file is tagged PDF/UA-1.
 """
 
 import datetime
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -15,6 +17,7 @@ from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from weasyprint import CSS, HTML
 
 from escalations.charts import issues_per_month_svg, svg_data_uri
@@ -22,6 +25,7 @@ from escalations.models import BriefStatus, Commitment
 from escalations.pdf import RefusingFetcher, allowed_images
 from escalations.services.evidence import MonthCount
 from forum_app.models import Forum
+from forum_app.pdf import tagged_pdf
 from meetings.models import Phase, ThemeStatus
 from summaries.charts import bar_chart_uri
 
@@ -42,9 +46,49 @@ def _days_between(first: str, last: str) -> int | None:
     return (datetime.date.fromisoformat(last) - datetime.date.fromisoformat(first)).days
 
 
+OPEN_COMMITMENTS = (Commitment.Status.PLANNED, Commitment.Status.IN_PROGRESS)
+
+
+@dataclass(frozen=True)
+class Headline:
+    """A forum's figures for the period, as the report's first page shows them."""
+
+    issues: int = 0
+    themes: int = 0
+    briefs: int = 0
+    responses: int = 0
+    commitments: int = 0
+    done: int = 0
+    overdue: int = 0
+
+    def __add__(self, other: "Headline") -> "Headline":
+        return Headline(*(a + b for a, b in zip(astuple(self), astuple(other), strict=True)))
+
+
+HEADLINE_FIGURES = (
+    ("issues", gettext_lazy("Issues raised")),
+    ("themes", gettext_lazy("Themes discussed")),
+    ("briefs", gettext_lazy("Briefs sent to senior leaders")),
+    ("responses", gettext_lazy("Briefs with a response")),
+    ("commitments", gettext_lazy("Commitments made")),
+    ("done", gettext_lazy("Commitments done")),
+    ("overdue", gettext_lazy("Commitments overdue")),
+)
+
+
+def headline_rows(reports: list["ForumReport"]) -> list[tuple[str, list[int], int]]:
+    """Each headline figure's label, its value for each forum, and the total."""
+    total = sum((report.headline for report in reports), Headline())
+    return [
+        (str(label), [getattr(report.headline, key) for report in reports], getattr(total, key))
+        for key, label in HEADLINE_FIGURES
+    ]
+
+
 @dataclass
 class ForumReport:
     name: str
+    headline: Headline = field(default_factory=Headline)
     months: list[MonthCount] = field(default_factory=list)
     categories: list[Row] = field(default_factory=list)
     service_areas: list[Row] = field(default_factory=list)
@@ -54,6 +98,10 @@ class ForumReport:
     briefs: list[Row] = field(default_factory=list)
     commitments: list[Row] = field(default_factory=list)
     charts: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def last_month(self) -> str:
+        return self.months[-1].label if self.months else ""
 
     @property
     def breakdowns(self) -> list[tuple[str, list[Row], str, str]]:
@@ -78,18 +126,50 @@ def _months(rows: list[Row], start: datetime.date, end: datetime.date) -> list[M
     return months
 
 
+def _date(value: str) -> str:
+    """An ISO date from the export written as people read it: "3 Nov 2026"."""
+    return datetime.date.fromisoformat(value).strftime("%-d %b %Y") if value else ""
+
+
 def _readable(table: str, row: Row) -> Row:
     if table == "themes":
         return (row[0], _label(ThemeStatus, row[1]), *row[2:])
     if table == "meetings":
-        return (row[0], row[1], _label(Phase, row[2]), *row[3:])
+        date, title, phase, *rest = row
+        return (_date(date), title, _label(Phase, phase), *rest)
     if table == "briefs":
         reference, theme, sent, due, responded, status = row
         days = _days_between(sent, responded)
-        return (reference, theme, sent, due, responded, days, _label(BriefStatus, status))
+        return (
+            reference,
+            theme,
+            _date(sent),
+            _date(due),
+            _date(responded),
+            days,
+            _label(BriefStatus, status),
+        )
     if table == "commitments":
-        return (*row[:3], _label(Commitment.Status, row[3]))
+        reference, what, due, status = row
+        return (reference, what, _date(due), _label(Commitment.Status, status))
     return row
+
+
+def _headline(report: "ForumReport", issues: int, commitments: list[Row], today) -> Headline:
+    """The forum's headline figures; commitments as they stand on ``today``."""
+    return Headline(
+        issues=issues,
+        themes=len(report.themes),
+        briefs=len(report.briefs),
+        responses=sum(1 for brief in report.briefs if brief[4]),
+        commitments=len(commitments),
+        done=sum(1 for row in commitments if row[3] == Commitment.Status.DONE),
+        overdue=sum(
+            1
+            for _reference, _what, due, status in commitments
+            if status in OPEN_COMMITMENTS and datetime.date.fromisoformat(due) < today
+        ),
+    )
 
 
 def _bar(rows: list[tuple], axis: str) -> str:
@@ -99,9 +179,18 @@ def _bar(rows: list[tuple], axis: str) -> str:
 
 
 def forum_reports(
-    names: list[str], tables: dict[str, list[Row]], start: datetime.date, end: datetime.date
+    names: list[str],
+    tables: dict[str, list[Row]],
+    start: datetime.date,
+    end: datetime.date,
+    today: datetime.date | None = None,
 ) -> list[ForumReport]:
-    """One report section per forum, each chart drawn from the table shown beside it."""
+    """One report section per forum, each chart drawn from the table shown beside it.
+
+    Commitments count as overdue when their due date is before ``today`` (the day the
+    report is made) and they are neither done nor dropped.
+    """
+    today = today or timezone.localdate()
     reports: dict[str, ForumReport] = {
         name: ForumReport(name=name, months=_months([], start, end)) for name in names
     }
@@ -124,7 +213,16 @@ def forum_reports(
     ):
         for row in tables[key]:
             getattr(report(row[0]), target).append(_readable(key, row[1:]))
-    for forum_report in reports.values():
+    commitments_by_forum: dict[str, list[Row]] = {}
+    for row in tables["commitments"]:
+        commitments_by_forum.setdefault(row[0], []).append(row[1:])
+    for name, forum_report in reports.items():
+        forum_report.headline = _headline(
+            forum_report,
+            len(issues_by_forum.get(name, [])),
+            commitments_by_forum.get(name, []),
+            today,
+        )
         statuses = Counter(row[1] for row in forum_report.themes)
         forum_report.theme_statuses = sorted(statuses.items(), key=lambda s: (-s[1], s[0]))
         forum_report.charts = {
@@ -146,14 +244,17 @@ def stylesheet_text() -> str:
 def summary_html(
     forums: list[Forum], start: datetime.date, end: datetime.date, tables: dict[str, list[Row]]
 ) -> str:
+    today = timezone.localdate()
+    reports = forum_reports([f.name for f in forums], tables, start, end, today)
     return render_to_string(
         "pdf/summary.html",
         {
             "forum_names": sorted(f.name for f in forums),
             "start": start,
             "end": end,
-            "generated": timezone.localdate(),
-            "reports": forum_reports([f.name for f in forums], tables, start, end),
+            "generated": today,
+            "reports": reports,
+            "headline": headline_rows(reports),
         },
     )
 
@@ -165,4 +266,4 @@ def summary_pdf(
     html = summary_html(forums, start, end, tables)
     fetcher = RefusingFetcher(allowed_images(html))
     document = HTML(string=html, base_url=None, url_fetcher=fetcher)
-    return document.write_pdf(stylesheets=[CSS(string=stylesheet_text(), url_fetcher=fetcher)])
+    return tagged_pdf(document, [CSS(string=stylesheet_text(), url_fetcher=fetcher)])

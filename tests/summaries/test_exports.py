@@ -14,7 +14,7 @@ from escalations.models import Brief
 from forum_app.models import Membership, Role
 from issues.models import Issue
 from meetings.models import Attendance, Meeting, MeetingTheme
-from summaries.exports import EXPORT_COLUMNS
+from summaries.exports import EXPORT_COLUMNS, LABELLED_COLUMNS
 from summaries.models import ExportRecord
 from tests.conftest import client_for
 from tests.escalations.world import sent_brief
@@ -227,3 +227,37 @@ def test_people_who_are_not_stewards_get_404_on_every_summaries_page(forum, pers
         for name in ("summaries:dashboard", "summaries:pulse"):
             assert client.get(reverse(name, args=[forum.slug])).status_code == 404
     assert not ExportRecord.objects.exists()
+
+
+def test_the_workbook_reads_as_words_and_dates_under_a_bold_header_that_stays_in_view(
+    busy_forum, steward
+):
+    book = workbook(download(steward, forum=busy_forum))
+    for (name, column), choices in LABELLED_COLUMNS.items():
+        header, rows = sheet_rows(book, name)
+        values = {row[header.index(column)] for row in rows}
+        assert values <= {str(label) for label in choices.labels}, (name, values)
+    _header, issues = sheet_rows(book, "issues")
+    assert {row[4] for row in issues} == {"New"}
+    assert {row[1] for row in issues} == {datetime.datetime(TODAY.year, TODAY.month, 1)}
+    _header, briefs = sheet_rows(book, "briefs")
+    assert briefs[0][3] == datetime.datetime.combine(TODAY, datetime.time())
+    assert book["briefs"]["D2"].number_format == "d mmm yyyy"
+    for sheet in book.worksheets:
+        assert sheet.freeze_panes == "A2"
+        assert all(cell.font.b for cell in sheet[1])
+        widths = [sheet.column_dimensions[letter].width for letter in "ABC"]
+        assert all(8 <= width <= 60 for width in widths), (sheet.title, widths)
+    _header, themes = sheet_rows(book, "themes")
+    longest = max(len(row[1]) for row in themes)
+    assert book["themes"].column_dimensions["B"].width == longest + 2
+
+
+def test_the_csv_files_say_statuses_in_words(busy_forum, steward):
+    response = download(steward, forum=busy_forum, format="csv")
+    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+        issues = list(csv.DictReader(io.StringIO(archive.read("issues.csv").decode())))
+        briefs = list(csv.DictReader(io.StringIO(archive.read("briefs.csv").decode())))
+    assert {row["status"] for row in issues} == {"New"}
+    assert [row["status"] for row in briefs] == ["Sent"]
+    assert briefs[0]["sent"] == TODAY.isoformat()  # a CSV keeps ISO dates for other programs
