@@ -98,20 +98,19 @@ _TEMPERATURES = (0.01, 0.015, 0.02, 0.03, 0.05, 0.08, 0.12, 0.2, 0.35)
 class TfidfEngine:
     """Similarity over TF-IDF, sharpened by the themes convenors have already made.
 
-    Text: each issue is a TF-IDF vector of its words, word pairs and character n-grams.
-    Themes: each theme is the normalised mean of its issues' vectors (its centroid). A text's
-    belief in each theme (its posterior) combines its closeness to every centroid with how
-    often convenors put issues of the poster's category into that theme, as a naive Bayes
-    model would: the category counts only as far as the grouped issues show it agrees with
-    the themes. How sharply closeness turns into belief (a temperature) is learned by
-    leaving each grouped issue out in turn and choosing the value that predicts its theme
-    best.
+    Text: each issue is a TF-IDF vector of its words, word pairs and character n-grams, with
+    a small block for the poster's category (a weak hint). Themes: each theme is the
+    normalised mean of its issues' vectors (its centroid). A text's belief in each theme is
+    a softmax of its closeness to every centroid; how sharply closeness turns into belief
+    (a temperature) is learned by leaving each grouped issue out in turn and choosing the
+    value that predicts its theme best.
 
-    Similar issues are ranked by cosine similarity plus ``theme_weight`` times the belief
-    that the text is in the other issue's theme (the convenor's theme for a grouped issue,
-    the predicted one for the others, weighed by its confidence). So two issues that say the
-    same thing in other words rank high when the forum's themes show those words belong
-    together. Only issues sharing at least one feature with the text are returned.
+    Similar issues are ranked by their cosine similarity ``s`` to the text, raised by
+    ``theme_weight * belief * min(s, theme_cap)``, where belief is how much the text is
+    believed to be in the other issue's theme (the convenor's theme for a grouped issue, the
+    predicted one for the others, weighed by its confidence). So issues in the theme the
+    text belongs to move up, while a near-copy in other words keeps its lead: the raise is
+    capped. Only issues sharing at least one feature with the text are returned.
 
     A suggested theme is the most believed one, unless the text is less similar than
     ``new_threshold`` to every centroid; issues below it are grouped among themselves
@@ -130,8 +129,8 @@ class TfidfEngine:
         new_threshold: float = 0.10,
         group_threshold: float = 0.08,
         category_weight: float = 0.05,
-        theme_weight: float = 1.0,
-        theme_cap: float = 0.1,
+        theme_weight: float = 0.5,
+        theme_cap: float = 0.2,
         max_chars: int = 10_000,
         max_terms: int = 5,
         char_ngrams: tuple[int, int] = (3, 5),
@@ -139,9 +138,9 @@ class TfidfEngine:
         """Configure the engine.
 
         ``category_weight`` is the cosine similarity two otherwise unrelated issues gain
-        (roughly) by sharing a category. ``theme_weight`` is what a certain shared theme
-        adds to a similarity. ``max_chars`` truncates very long texts before vectorising,
-        to keep the cost of one document bounded. ``char_ngrams`` is the range of character
+        (roughly) by sharing a category. ``theme_weight`` and ``theme_cap`` set how far a
+        shared theme raises a similarity (see the class). ``max_chars`` truncates very long
+        texts before vectorising, to keep the cost of one document bounded. ``char_ngrams`` is the range of character
         n-gram lengths: a narrower range fits faster in less memory, at some cost in
         matching spelling variants.
         """

@@ -45,6 +45,7 @@ def _is_content(word: str) -> bool:
         and not lowered.isdigit()
         and lowered not in STOP_WORDS
         and lowered.split("'")[0] not in STOP_WORDS
+        and not lowered.endswith("n't")
     )
 
 
@@ -121,7 +122,9 @@ def group_name(
         rare = [rarity(word) for word in content]
         known = [value for value in rare if value is not None]
         idf = sum(known) / len(known) if known else 1.0
-        return weight[key] * idf * (1.0 + 0.1 * (len(content) - 2))
+        # Squared, so that a phrase the whole forum uses ("social worker") loses to one
+        # only this group uses, even when more of the group says it.
+        return weight[key] * idf * idf * (1.0 + 0.1 * (len(content) - 2))
 
     ranked = sorted(
         (key for key in weight if len(members[key]) >= needed),

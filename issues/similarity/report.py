@@ -7,7 +7,6 @@ For files of more than ``LEAVE_ONE_OUT_LIMIT`` issues, ten folds stand in for si
 issues: each tenth in turn is ungrouped.
 """
 
-from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -146,7 +145,8 @@ def format_figures(figures: Figures, title: str = "") -> str:
     if title:
         lines.append(title)
     lines += [
-        f"{figures.issues} issues, {figures.themes} themes, {figures.pairs} duplicate pairs; {how}.",
+        f"{figures.issues} issues, {figures.themes} themes, "
+        f"{figures.pairs} duplicate pairs; {how}.",
         "",
         f"{'':<38}{'themes known':>14}{'no themes':>12}",
         f"{'suggested theme right':<38}{figures.rate(figures.theme_right):>14.2f}{'-':>12}",
@@ -174,10 +174,3 @@ def format_figures(figures: Figures, title: str = "") -> str:
             f"{row.top_same / n:>10.2f}{row.top_same_new_forum / n:>11.2f}"
         )
     return "\n".join(lines)
-
-
-def per_theme_counts(issues: Sequence[Mapping[str, Any]]) -> dict[str, int]:
-    counts: dict[str, int] = defaultdict(int)
-    for issue in issues:
-        counts[str(issue.get("theme"))] += 1
-    return dict(counts)

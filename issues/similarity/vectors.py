@@ -9,9 +9,9 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
-# Everyday words that say nothing about what a problem is: shown as "why these match" they
-# read as noise ("use, left, day"), and as features they match unrelated issues. They are
-# removed like English stop words.
+# Everyday words that say nothing about what a problem is: shown as "why these match" or in
+# a group's name they read as noise ("use, left, day"), so neither ever shows them. They stay
+# features: taking them out of the vectors made matching slightly worse.
 GENERIC_WORDS = frozenset(
     """
     able ago agreed ask asked asking away bad basically better big certain
@@ -33,8 +33,8 @@ WORD = re.compile(r"(?u)\b\w\w+\b")
 
 
 def has_content(text: str) -> bool:
-    """True when ``text`` holds a word that is neither a stop word nor an everyday one."""
-    return any(word not in STOP_WORDS for word in WORD.findall(text.lower()))
+    """True when ``text`` holds a word that is not an English stop word."""
+    return any(word not in ENGLISH_STOP_WORDS for word in WORD.findall(text.lower()))
 
 
 def unit_rows(matrix: sp.spmatrix) -> sp.csr_matrix:
@@ -87,7 +87,7 @@ def _content_only(texts: Sequence[str]) -> list[str]:
 class Vectoriser:
     """Turns texts and categories into unit-length sparse rows.
 
-    A row is TF-IDF over words and word pairs (stop words and everyday words removed)
+    A row is TF-IDF over words and word pairs (English stop words removed)
     joined with TF-IDF over character n-grams inside words, which copes with plurals,
     spelling variants and typos. A one-hot block for the poster's category is added with a
     small weight, so a shared category nudges similarity without outweighing the text.
@@ -113,7 +113,7 @@ class Vectoriser:
         self.words, words = _fit_transform(
             TfidfVectorizer(
                 ngram_range=(1, 2),
-                stop_words=sorted(STOP_WORDS),
+                stop_words="english",
                 sublinear_tf=True,
                 strip_accents="unicode",
                 dtype=np.float32,
@@ -171,8 +171,9 @@ class Vectoriser:
     def shared_terms(self, row: Row, other: Row, n: int) -> tuple[str, ...]:
         """Return up to ``n`` whole-word terms weighing most in both rows, best first.
 
-        Single words already covered by a chosen word pair are dropped, so the list reads
-        as distinct reasons rather than repeats.
+        Terms holding an everyday word ("use", "left", "day") are never reasons. Single
+        words already covered by a chosen word pair are dropped, so the list reads as
+        distinct reasons rather than repeats.
         """
         cols, mine, theirs = np.intersect1d(
             row.cols, other.cols, assume_unique=True, return_indices=True
@@ -184,6 +185,8 @@ class Vectoriser:
         for _, term in ranked:
             if len(chosen) == n:
                 break
+            if any(word in GENERIC_WORDS for word in term.split()):
+                continue
             if not any(term in kept.split() for kept in chosen):
                 chosen = [kept for kept in chosen if kept not in term.split()] + [term]
         return tuple(chosen)
