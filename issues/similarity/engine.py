@@ -140,9 +140,9 @@ class TfidfEngine:
         ``category_weight`` is the cosine similarity two otherwise unrelated issues gain
         (roughly) by sharing a category. ``theme_weight`` and ``theme_cap`` set how far a
         shared theme raises a similarity (see the class). ``max_chars`` truncates very long
-        texts before vectorising, to keep the cost of one document bounded. ``char_ngrams`` is the range of character
-        n-gram lengths: a narrower range fits faster in less memory, at some cost in
-        matching spelling variants.
+        texts before vectorising, to keep the cost of one document bounded. ``char_ngrams``
+        is the range of character n-gram lengths: a narrower range fits faster in less
+        memory, at some cost in matching spelling variants.
         """
         self.new_threshold = new_threshold
         self.group_threshold = group_threshold
