@@ -66,6 +66,22 @@ def suggest_groups(world: dict) -> dict:
     }
 
 
+def similarity_fit(world: dict) -> dict:
+    """Fitting the "similar issues" engine on 10,000 issues with their themes, as a web
+    process does in a background thread (never in a request)."""
+    from issues import similar
+
+    started = time.perf_counter()
+    engine, size = similar._fit(world["forum"].pk)
+    return {
+        "issues": size,
+        "fit_limit": similar.FIT_LIMIT,
+        "fit_seconds": round(time.perf_counter() - started, 3),
+        "learned_temperature": engine.temperature,
+        "target_seconds": 10,
+    }
+
+
 def measure(world: dict) -> dict:
     from bench.briefs import brief_pdf_timings
     from bench.exports import export_timings
@@ -74,6 +90,7 @@ def measure(world: dict) -> dict:
     return {
         "notifications_fanout_2000": notifications_fanout(),
         "suggest_groups_500": suggest_groups(world),
+        "similarity_fit": similarity_fit(world),
         "brief_pdf": brief_pdf_timings(world),
         "steward_export_year": export_timings(world),
     }

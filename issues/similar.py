@@ -8,6 +8,10 @@ forum's issues last changed: the issue services call ``invalidate`` and the stam
 on once their transaction commits. A process holding an engine fitted under another
 stamp refits in the background too, answering from the older vectors meanwhile; a repeat
 request with nothing changed reuses the vectors it has.
+
+The engine learns from the themes convenors have grouped issues into. Themes belong to a
+later stage (meetings), which registers where to read them with ``theme_labels_register``
+and invalidates the forum's vectors when issues move between themes.
 """
 
 import logging
@@ -16,6 +20,7 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
 
@@ -44,6 +49,15 @@ MAX_ATTEMPTS = 15
 TRUST_WITHOUT_STAMP = 300
 
 _WORD = re.compile(r"\b\w\w+\b")
+
+ThemeLabels = Callable[[int], Mapping[int, str]]
+_theme_labels: ThemeLabels | None = None
+
+
+def theme_labels_register(source: ThemeLabels) -> None:
+    """Tell similarity where to read each issue's theme: forum id -> {issue id: theme}."""
+    global _theme_labels
+    _theme_labels = source
 
 
 @dataclass(frozen=True)
@@ -257,11 +271,13 @@ def _fit(forum_id: int) -> tuple[TfidfEngine, int]:
         .order_by("-raised_on", "-pk")
         .values_list("pk", "title", "body", "proposed_solution", "category_id")[:FIT_LIMIT]
     )
+    labels = _theme_labels(forum_id) if _theme_labels is not None else {}
     docs = [
         Doc(
             key=pk,
             text=issue_text({"title": title, "body": body, "proposed_solution": solution}),
             category=str(category_id),
+            label=labels.get(pk),
         )
         for pk, title, body, solution, category_id in rows
     ]

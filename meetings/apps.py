@@ -6,6 +6,9 @@ class MeetingsConfig(AppConfig):
 
     def ready(self) -> None:
         from forum_app.notifications.emails import register_attachment
+        from issues.similar import theme_labels_register
         from meetings.calendar import invitation_attachment
+        from meetings.services.themes import theme_labels
 
         register_attachment("meeting_scheduled", invitation_attachment)
+        theme_labels_register(theme_labels)

@@ -24,6 +24,7 @@ class Proposal:
     theme_id: int | None
     new_group: str
     words: tuple[str, ...]
+    name: str = ""
 
 
 def propose_groups(meeting: Meeting) -> list[Proposal]:
@@ -74,12 +75,17 @@ def propose_groups(meeting: Meeting) -> list[Proposal]:
         if not found.is_new and found.label in labels:
             proposals.append(Proposal(int(found.key), int(found.label), "", words))
         else:
-            proposals.append(Proposal(int(found.key), None, str(found.label)[:40], words))
+            proposals.append(
+                Proposal(int(found.key), None, str(found.label)[:40], words, found.name)
+            )
     return proposals
 
 
 def machine_name(words: tuple[str, ...]) -> str:
-    """A short theme name from the words that drew issues together."""
+    """A short theme name from the words that drew issues together.
+
+    Only for a group the engine could not name from its issues' phrases.
+    """
     picked = [w for w in words if w][:3]
     if not picked:
         return _("New theme")
@@ -94,10 +100,14 @@ def suggestion_create(*, meeting: Meeting, actor: User) -> SuggestionBatch | Non
     if not proposals:
         return None
     batch = SuggestionBatch.objects.create(meeting=meeting)
-    names: dict[str, list[str]] = {}
+    words: dict[str, list[str]] = {}
+    names: dict[str, str] = {}
     for proposal in proposals:
         if proposal.new_group:
-            names.setdefault(proposal.new_group, []).extend(proposal.words)
+            words.setdefault(proposal.new_group, []).extend(proposal.words)
+            names.setdefault(proposal.new_group, proposal.name)
+    for group, name in names.items():
+        names[group] = (name or machine_name(tuple(dict.fromkeys(words[group]))))[:120]
     SuggestionItem.objects.bulk_create(
         [
             SuggestionItem(
@@ -105,9 +115,7 @@ def suggestion_create(*, meeting: Meeting, actor: User) -> SuggestionBatch | Non
                 issue_id=p.issue_id,
                 theme_id=p.theme_id,
                 new_group=p.new_group,
-                new_name=machine_name(tuple(dict.fromkeys(names.get(p.new_group, p.words))))
-                if p.new_group
-                else "",
+                new_name=names[p.new_group] if p.new_group else "",
                 reason=", ".join(p.words)[:300],
             )
             for p in proposals

@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from forum_app.models import User
+from issues import similar
 from issues.models import Issue, Status
 from issues.services import issue_set_status
 from meetings.models import Meeting, MeetingTheme, Phase, Theme, ThemeIssue
@@ -41,6 +42,7 @@ def groupable_issues(meeting: Meeting):
 
 def place_issue(meeting: Meeting, issue: Issue, theme: Theme | None, actor: User | None) -> None:
     """Put ``issue`` into ``theme`` (or take it out of any theme when None)."""
+    similar.invalidate(forum_id=meeting.forum_id)  # similarity learns from the themes
     if theme is None:
         ThemeIssue.objects.filter(issue=issue).delete()
         if issue.status == Status.IN_THEME:
@@ -107,6 +109,7 @@ def theme_merge(*, meeting: Meeting, actor: User, source: Theme, target: Theme) 
     if source.pk == target.pk:
         raise ValidationError({"target": _("Choose a different theme to merge into.")})
     ThemeIssue.objects.filter(theme=source).update(theme=target)
+    similar.invalidate(forum_id=meeting.forum_id)
     source.merged_into = target
     source.save(update_fields=["merged_into"])
     MeetingTheme.objects.filter(meeting=meeting, theme=source).delete()
@@ -131,6 +134,7 @@ def theme_split(
         )
     new = theme_create(meeting=meeting, actor=actor, name=name)
     ThemeIssue.objects.filter(theme=theme, issue__in=chosen).update(theme=new, added_in=meeting)
+    similar.invalidate(forum_id=meeting.forum_id)
     bump(meeting)
     return new
 
@@ -145,3 +149,16 @@ def issue_move(*, meeting: Meeting, actor: User, issue: Issue, theme: Theme | No
         _check_theme(meeting, theme)
     place_issue(meeting, issue, theme, actor)
     bump(meeting)
+
+
+def theme_labels(forum_id: int) -> dict[int, str]:
+    """Which current theme each grouped issue of the forum is in: issue id -> theme id.
+
+    The similarity engine learns from these what makes issues "the same problem".
+    """
+    return {
+        issue_id: str(theme_id)
+        for issue_id, theme_id in ThemeIssue.objects.filter(
+            theme__forum_id=forum_id, theme__merged_into=None
+        ).values_list("issue_id", "theme_id")
+    }

@@ -1,21 +1,23 @@
-"""Similarity engine for forum issues.
+"""The similarity engine: similar issues, suggested themes and new groups.
 
 Finds issues similar to a piece of text, suggests which existing theme an ungrouped issue
-belongs to (learned from issues a convenor has already grouped), and proposes new groups
-for issues that fit no theme. Pure Python, numpy and scikit-learn: no Django, so the web
-app, management commands and benchmarks can all share it.
+belongs to (learned from issues a convenor has already grouped), and proposes new, named
+groups for issues that fit no theme. Pure Python, numpy and scikit-learn: no Django, so the
+web app, management commands and benchmarks can all share it.
 """
 
-import re
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import islice
-from typing import Any, Protocol, Self
+from typing import Any, Protocol
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.special import logsumexp
 from sklearn.cluster import AgglomerativeClustering
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
+
+from issues.similarity.naming import group_name, rarity_from
+from issues.similarity.vectors import Row, Vectoriser, unit_rows
 
 Key = str | int
 
@@ -51,6 +53,8 @@ class Suggestion:
 
     ``label`` is an existing theme label, or a new group id such as ``new-1`` when
     ``is_new`` is true. ``reason`` lists the words that made the document fit the group.
+    ``name`` is a readable name for a new group ("Pool cars and late visits"), the same for
+    every member; empty for an existing theme.
     """
 
     key: Key
@@ -58,6 +62,7 @@ class Suggestion:
     score: float
     is_new: bool
     reason: tuple[str, ...]
+    name: str = ""
 
 
 class Engine(Protocol):
@@ -86,167 +91,33 @@ def _key_order(key: Key) -> tuple[bool, Key]:
     return (isinstance(key, str), key)
 
 
-_WORD = re.compile(r"(?u)\b\w\w+\b")
-
-
-def _has_content(text: str) -> bool:
-    """True when ``text`` holds a word that is not an English stop word."""
-    return any(word not in ENGLISH_STOP_WORDS for word in _WORD.findall(text.lower()))
-
-
-def _unit_rows(matrix: sp.spmatrix) -> sp.csr_matrix:
-    """Scale each row of ``matrix`` to unit length, leaving all-zero rows as they are."""
-    matrix = sp.csr_matrix(matrix, dtype=np.float32)
-    norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
-    inverse = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
-    return (sp.diags(inverse) @ matrix).tocsr()
-
-
-@dataclass(frozen=True)
-class _Row:
-    """The non-zero columns and values of one row of a sparse matrix."""
-
-    cols: np.ndarray
-    values: np.ndarray
-
-    @classmethod
-    def of(cls, matrix: sp.csr_matrix, i: int) -> Self:
-        """Read row ``i`` of a CSR matrix without slicing it (slicing is slow)."""
-        start, end = matrix.indptr[i], matrix.indptr[i + 1]
-        return cls(matrix.indices[start:end], matrix.data[start:end])
-
-    def minus(self, other: Self) -> Self:
-        """Subtract ``other``; this row's columns must be sorted and include all of its."""
-        values = self.values.copy()
-        values[np.searchsorted(self.cols, other.cols)] -= other.values
-        return type(self)(self.cols, values)
-
-
-def _fit_transform(
-    vectoriser: TfidfVectorizer, texts: Sequence[str]
-) -> tuple[TfidfVectorizer | None, sp.csr_matrix | None]:
-    """Fit ``vectoriser`` and transform ``texts``; (None, None) when there is no vocabulary."""
-    try:
-        return vectoriser, vectoriser.fit_transform(texts)
-    except ValueError:  # "empty vocabulary": no texts, or only stop words and punctuation
-        return None, None
-
-
-def _content_only(texts: Sequence[str]) -> list[str]:
-    """Blank out texts made only of stop words and punctuation.
-
-    Otherwise they would still match other texts through the character n-grams of
-    words such as "the" and "and".
-    """
-    return [text if _has_content(text) else "" for text in texts]
-
-
-class _Vectoriser:
-    """Turns texts and categories into unit-length sparse rows.
-
-    A row is TF-IDF over words and word pairs (English stop words removed) joined with
-    TF-IDF over character n-grams inside words, which copes with plurals, spelling
-    variants and typos. A one-hot block for the poster's category is added with a small
-    weight, so a shared category nudges similarity without outweighing the text.
-    """
-
-    def __init__(self, category_weight: float, char_ngrams: tuple[int, int] = (3, 5)) -> None:
-        """Create an unfitted vectoriser; both arguments are explained on TfidfEngine."""
-        self.category_scale = float(np.sqrt(category_weight))
-        self.char_ngrams = char_ngrams
-        self.words: TfidfVectorizer | None = None
-        self.chars: TfidfVectorizer | None = None
-        self.terms = np.array([], dtype=object)
-        self.categories: dict[str, int] = {}
-
-    @property
-    def empty(self) -> bool:
-        """True when nothing in the fitted texts could be turned into features."""
-        return self.words is None and self.chars is None
-
-    def fit_transform(self, texts: Sequence[str], categories: Sequence[str]) -> sp.csr_matrix:
-        """Learn vocabularies and categories from the inputs and return their rows."""
-        texts = _content_only(texts)
-        self.words, words = _fit_transform(
-            TfidfVectorizer(
-                ngram_range=(1, 2),
-                stop_words="english",
-                sublinear_tf=True,
-                strip_accents="unicode",
-                dtype=np.float32,
-            ),
-            texts,
-        )
-        self.chars, chars = _fit_transform(
-            TfidfVectorizer(
-                analyzer="char_wb",
-                ngram_range=self.char_ngrams,
-                sublinear_tf=True,
-                strip_accents="unicode",
-                dtype=np.float32,
-            ),
-            texts,
-        )
-        if self.words is not None:
-            self.terms = self.words.get_feature_names_out()
-        self.categories = {c: i for i, c in enumerate(sorted({c for c in categories if c}))}
-        return self._join([words, chars], categories)
-
-    def transform(self, texts: Sequence[str], categories: Sequence[str]) -> sp.csr_matrix:
-        """Return one row per text (all zeros when none of its features is known)."""
-        texts = _content_only(texts)
-        return self._join(
-            [vectoriser.transform(texts) for vectoriser in (self.words, self.chars) if vectoriser],
-            categories,
-        )
-
-    def _join(
-        self, blocks: Sequence[sp.csr_matrix | None], categories: Sequence[str]
-    ) -> sp.csr_matrix:
-        """Join text blocks and the category block into L2-normalised rows."""
-        parts = [_unit_rows(block) for block in blocks if block is not None]
-        rows, cols = [], []
-        for row, category in enumerate(categories):
-            if category in self.categories:
-                rows.append(row)
-                cols.append(self.categories[category])
-        onehot = sp.csr_matrix(
-            (np.full(len(rows), self.category_scale, dtype=np.float32), (rows, cols)),
-            shape=(len(categories), len(self.categories)),
-        )
-        if parts:
-            parts = [_unit_rows(sp.hstack(parts, format="csr"))]
-        return _unit_rows(sp.hstack([*parts, onehot], format="csr"))
-
-    def shared_terms(self, row: _Row, other: _Row, n: int) -> tuple[str, ...]:
-        """Return up to ``n`` whole-word terms weighing most in both rows, best first.
-
-        Single words already covered by a chosen word pair are dropped, so the list reads
-        as distinct reasons rather than repeats.
-        """
-        cols, mine, theirs = np.intersect1d(
-            row.cols, other.cols, assume_unique=True, return_indices=True
-        )
-        weights = row.values[mine] * other.values[theirs]
-        words = (cols < len(self.terms)) & (weights > 0)  # word features come first
-        ranked = sorted(zip(-weights[words], self.terms[cols[words]], strict=True))
-        chosen: list[str] = []
-        for _, term in ranked:
-            if len(chosen) == n:
-                break
-            if not any(term in kept.split() for kept in chosen):
-                chosen = [kept for kept in chosen if kept not in term.split()] + [term]
-        return tuple(chosen)
+# Temperatures tried when learning how sharply closeness to a theme turns into belief in it.
+_TEMPERATURES = (0.01, 0.015, 0.02, 0.03, 0.05, 0.08, 0.12, 0.2, 0.35)
 
 
 class TfidfEngine:
-    """Nearest-centroid theme suggestion and similarity search over TF-IDF.
+    """Similarity over TF-IDF, sharpened by the themes convenors have already made.
 
-    Each theme is the normalised mean of its issues' vectors; an ungrouped issue goes to
-    the closest theme when its cosine similarity reaches ``new_threshold``. Issues below
-    it are grouped among themselves (average-linkage clustering, joining while the mean
-    similarity is at least ``group_threshold``) into new groups ``new-1``, ``new-2``...
-    When no fitted document has a label, categories stand in as labels.
+    Text: each issue is a TF-IDF vector of its words, word pairs and character n-grams, with
+    a small block for the poster's category (a weak hint). Themes: each theme is the
+    normalised mean of its issues' vectors (its centroid). A text's belief in each theme is
+    a softmax of its closeness to every centroid; how sharply closeness turns into belief
+    (a temperature) is learned by leaving each grouped issue out in turn and choosing the
+    value that predicts its theme best.
+
+    Similar issues are ranked by their cosine similarity ``s`` to the text, raised by
+    ``theme_weight * belief * min(s, theme_cap)``, where belief is how much the text is
+    believed to be in the other issue's theme (the convenor's theme for a grouped issue, the
+    predicted one for the others, weighed by its confidence). So issues in the theme the
+    text belongs to move up, while a near-copy in other words keeps its lead: the raise is
+    capped. Only issues sharing at least one feature with the text are returned.
+
+    A suggested theme is the most believed one, unless the text is less similar than
+    ``new_threshold`` to every centroid; issues below it are grouped among themselves
+    (average-linkage clustering, joining while the mean similarity is at least
+    ``group_threshold``) into new groups ``new-1``, ``new-2``... each with a readable name.
+    When no fitted document has a label, categories stand in as labels and the themes add
+    nothing to similarity (a new forum).
 
     Results are deterministic: documents are ordered by key and ties go to the smaller
     label or key.
@@ -258,6 +129,8 @@ class TfidfEngine:
         new_threshold: float = 0.10,
         group_threshold: float = 0.08,
         category_weight: float = 0.05,
+        theme_weight: float = 0.5,
+        theme_cap: float = 0.2,
         max_chars: int = 10_000,
         max_terms: int = 5,
         char_ngrams: tuple[int, int] = (3, 5),
@@ -265,26 +138,33 @@ class TfidfEngine:
         """Configure the engine.
 
         ``category_weight`` is the cosine similarity two otherwise unrelated issues gain
-        (roughly) by sharing a category. ``max_chars`` truncates very long texts before
-        vectorising, to keep the cost of one document bounded. ``char_ngrams`` is the range
-        of character n-gram lengths: a narrower range fits faster in less memory, at some
-        cost in matching spelling variants.
+        (roughly) by sharing a category. ``theme_weight`` and ``theme_cap`` set how far a
+        shared theme raises a similarity (see the class). ``max_chars`` truncates very long
+        texts before vectorising, to keep the cost of one document bounded. ``char_ngrams``
+        is the range of character n-gram lengths: a narrower range fits faster in less
+        memory, at some cost in matching spelling variants.
         """
         self.new_threshold = new_threshold
         self.group_threshold = group_threshold
         self.category_weight = category_weight
+        self.theme_weight = theme_weight
+        self.theme_cap = theme_cap
         self.max_chars = max_chars
         self.max_terms = max_terms
         self.char_ngrams = char_ngrams
-        self._vectoriser: _Vectoriser | None = None
+        self._vectoriser: Vectoriser | None = None
         self._keys: list[Key] = []
         self._positions: dict[Key, int] = {}
         self._matrix = sp.csr_matrix((0, 0), dtype=np.float32)
         self._labels: list[str] = []
         self._centroids = sp.csr_matrix((0, 0), dtype=np.float32)
+        self._learned = False  # True when the labels are convenors' themes
+        self.temperature = _TEMPERATURES[0]
+        self._doc_theme = np.zeros(0, dtype=np.int64)  # theme index per document, -1 if none
+        self._doc_belief = np.zeros(0, dtype=np.float32)  # 1 for a convenor's theme
 
     def fit(self, docs: Sequence[Doc]) -> None:
-        """Learn the vocabulary from every document and one centroid per label.
+        """Learn the vocabulary from every document and the themes from labelled ones.
 
         Fit on every issue, grouped or not, so that the vocabulary also covers the issues
         later passed to ``suggest``. Keys must be unique.
@@ -292,13 +172,14 @@ class TfidfEngine:
         docs = sorted(docs, key=lambda doc: _key_order(doc.key))
         texts = [self._clip(doc.text) for doc in docs]
         categories = [doc.category for doc in docs]
-        self._vectoriser = _Vectoriser(self.category_weight, self.char_ngrams)
+        self._vectoriser = Vectoriser(self.category_weight, self.char_ngrams)
         self._matrix = self._vectoriser.fit_transform(texts, categories)
         self._keys = [doc.key for doc in docs]
         self._positions = {key: i for i, key in enumerate(self._keys)}
 
         labels = [doc.label for doc in docs]
-        if not any(labels):
+        self._learned = any(labels)
+        if not self._learned:
             labels = [doc.category or None for doc in docs]
         self._labels = sorted({label for label in labels if label})
         index = {label: i for i, label in enumerate(self._labels)}
@@ -307,7 +188,65 @@ class TfidfEngine:
             (np.ones(len(rows), dtype=np.float32), ([index[labels[i]] for i in rows], rows)),
             shape=(len(self._labels), len(docs)),
         )
-        self._centroids = _unit_rows(membership @ self._matrix).tocsr()
+        sums = (membership @ self._matrix).tocsr()
+        self._centroids = unit_rows(sums)
+        theme = np.full(len(docs), -1, dtype=np.int64)
+        theme[rows] = [index[labels[i]] for i in rows]
+        self._doc_theme = theme
+        self._doc_belief = (theme >= 0).astype(np.float32)
+        if self._learned:
+            self.temperature = self._learn_temperature(sums, theme)
+            self._predict_ungrouped()
+
+    def _learn_temperature(self, sums: sp.csr_matrix, theme: np.ndarray) -> float:
+        """The temperature that best predicts each grouped issue's theme, leaving it out.
+
+        Works on whole matrices: an issue's closeness to its own theme is recomputed with
+        the issue taken out of that theme's sum.
+        """
+        grouped = np.flatnonzero(theme >= 0)
+        own = theme[grouped]
+        sizes = np.bincount(own, minlength=len(self._labels))
+        keep = sizes[own] > 1  # an issue alone in its theme leaves nothing to learn from
+        grouped, own = grouped[keep], own[keep]
+        if len(grouped) == 0 or len(self._labels) < 2:
+            return _TEMPERATURES[0]
+        rows = self._matrix[grouped]
+        dots = (rows @ sums.T).toarray()
+        sum_norms = np.asarray(sums.multiply(sums).sum(axis=1)).ravel()
+        self_norms = np.asarray(rows.multiply(rows).sum(axis=1)).ravel()
+        at = np.arange(len(grouped))
+        own_dot = dots[at, own] - self_norms
+        own_norm = np.sqrt(np.maximum(sum_norms[own] - 2 * dots[at, own] + self_norms, 0.0))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            cosines = np.where(sum_norms > 0, dots / np.sqrt(sum_norms), 0.0)
+            cosines[at, own] = np.where(own_norm > 0, own_dot / own_norm, 0.0)
+        best, best_fit = _TEMPERATURES[0], -np.inf
+        for temperature in _TEMPERATURES:
+            logits = cosines / temperature
+            fit = float(np.mean(logits[at, own] - logsumexp(logits, axis=1)))
+            if fit > best_fit + 1e-9:
+                best, best_fit = temperature, fit
+        return best
+
+    def _beliefs(self, rows: sp.csr_matrix) -> np.ndarray:
+        """Each row's belief in each theme (each row sums to 1)."""
+        logits = (rows @ self._centroids.T).toarray() / self.temperature
+        logits -= logits.max(axis=1, keepdims=True)
+        beliefs = np.exp(logits)
+        beliefs /= beliefs.sum(axis=1, keepdims=True)
+        return beliefs
+
+    def _predict_ungrouped(self) -> None:
+        """Give each ungrouped issue its most believed theme, weighed by that belief."""
+        ungrouped = np.flatnonzero(self._doc_theme < 0)
+        if len(ungrouped) == 0:
+            return
+        beliefs = self._beliefs(self._matrix[ungrouped])
+        has_text = np.asarray(self._matrix[ungrouped].getnnz(axis=1)) > 0
+        best = beliefs.argmax(axis=1)
+        self._doc_theme[ungrouped] = np.where(has_text, best, -1)
+        self._doc_belief[ungrouped] = np.where(has_text, beliefs[np.arange(len(best)), best], 0)
 
     def similar(
         self,
@@ -322,12 +261,24 @@ class TfidfEngine:
 
         ``exclude`` leaves one key out (the query's own document); ``among``, when given,
         limits the search to those keys. Documents sharing no feature with the text are
-        never returned. ``category`` adds the small bonus for documents in that category.
+        never returned. ``category`` adds the small bonus for documents in that category
+        and, once convenors have made themes, is one hint to the text's theme.
         """
         if k <= 0 or self._vectoriser is None or not self._keys:
             return []
         query = self._vectoriser.transform([self._clip(text)], [category])
-        scores = self._matrix @ query.toarray().ravel()  # a dense query is much faster
+        text_scores = self._matrix @ query.toarray().ravel()  # a dense query is much faster
+        scores = text_scores.astype(np.float64)
+        if self._learned and self.theme_weight and query.nnz:
+            beliefs = self._beliefs(query)[0]
+            themed = self._doc_theme >= 0
+            scores[themed] += (
+                self.theme_weight
+                * beliefs[self._doc_theme[themed]]
+                * self._doc_belief[themed]
+                * np.minimum(text_scores[themed], self.theme_cap)
+            )
+        scores[text_scores <= 0] = 0.0
         if among is not None:
             allowed = np.zeros(len(scores), dtype=bool)
             allowed[[self._positions[key] for key in among if key in self._positions]] = True
@@ -345,7 +296,7 @@ class TfidfEngine:
                 key=self._keys[i],
                 score=float(scores[i]),
                 shared_terms=self._vectoriser.shared_terms(
-                    _Row.of(query, 0), _Row.of(self._matrix, i), self.max_terms
+                    Row.of(query, 0), Row.of(self._matrix, i), self.max_terms
                 ),
             )
             for i in ranked
@@ -354,11 +305,12 @@ class TfidfEngine:
     def suggest(self, docs: Sequence[Doc]) -> list[Suggestion]:
         """Suggest a group for each of ``docs``, in the order given.
 
-        A document close enough to a theme centroid gets that theme; the rest are grouped
-        among themselves into new groups, numbered in key order and never reusing an
-        existing label. A new group's score is the mean similarity to its other members
-        (0 when alone) and its reason the words shared with them (its own strongest words
-        when alone). Labels on ``docs`` are ignored.
+        A document close enough to some theme centroid gets the theme it most believes in
+        (its score is that belief); the rest are grouped among themselves into new groups,
+        numbered in key order and never reusing an existing label. A new group's score is
+        the mean similarity to its other members (0 when alone), its reason the words
+        shared with them (its own strongest words when alone), and its name the phrase that
+        best describes the group. Labels on ``docs`` are ignored.
         """
         if not docs:
             return []
@@ -368,7 +320,7 @@ class TfidfEngine:
         categories = [doc.category for doc in ordered]
         vectoriser = self._vectoriser
         if vectoriser is None or vectoriser.empty:
-            vectoriser = _Vectoriser(self.category_weight, self.char_ngrams)
+            vectoriser = Vectoriser(self.category_weight, self.char_ngrams)
             rows = vectoriser.fit_transform(texts, categories)
         else:
             rows = vectoriser.transform(texts, categories)
@@ -376,35 +328,36 @@ class TfidfEngine:
         found: dict[int, Suggestion] = {}
         leftovers = list(range(len(ordered)))
         if self._labels:
-            scores = (rows @ self._centroids.T).toarray()
-            best = scores.argmax(axis=1)  # first maximum: ties go to the smaller label
+            closeness = (rows @ self._centroids.T).toarray()
+            beliefs = self._beliefs(rows) if self._learned else closeness
+            best = beliefs.argmax(axis=1)  # first maximum: ties go to the smaller label
             leftovers = []
             for i, label_index in enumerate(best):
-                score = float(scores[i, label_index])
-                if score < self.new_threshold:
+                if closeness[i].max() < self.new_threshold:
                     leftovers.append(i)
                     continue
                 found[i] = Suggestion(
                     key=ordered[i].key,
                     label=self._labels[label_index],
-                    score=score,
+                    score=float(beliefs[i, label_index]),
                     is_new=False,
                     reason=vectoriser.shared_terms(
-                        _Row.of(rows, i), _Row.of(self._centroids, label_index), self.max_terms
+                        Row.of(rows, i), Row.of(self._centroids, label_index), self.max_terms
                     ),
                 )
-        found.update(self._new_groups(ordered, rows, leftovers, vectoriser))
+        found.update(self._new_groups(ordered, texts, rows, leftovers, vectoriser))
         by_input = dict(zip(order, range(len(ordered)), strict=True))
         return [found[by_input[i]] for i in range(len(docs))]
 
     def _new_groups(
         self,
         docs: Sequence[Doc],
+        texts: Sequence[str],
         rows: sp.csr_matrix,
         members: list[int],
-        vectoriser: _Vectoriser,
+        vectoriser: Vectoriser,
     ) -> dict[int, Suggestion]:
-        """Cluster the documents at ``members`` into new groups, keyed by position."""
+        """Cluster the documents at ``members`` into new, named groups, keyed by position."""
         if not members:
             return {}
         subset = rows[members]
@@ -422,7 +375,7 @@ class TfidfEngine:
             ).fit_predict(distance)
         # Number the groups in order of their first member, so numbering follows key order.
         group = {cluster: i for i, cluster in enumerate(dict.fromkeys(clusters.tolist()))}
-        names = list(islice(self._new_group_names(), len(group)))
+        labels = list(islice(self._new_group_names(), len(group)))
         groups = np.array([group[cluster] for cluster in clusters.tolist()])
         sizes = np.bincount(groups)
         membership = sp.csr_matrix(
@@ -431,27 +384,38 @@ class TfidfEngine:
         )
         totals = (membership @ subset).tocsr()  # sum of each group's rows
         totals.sort_indices()
-        result: dict[int, Suggestion] = {}
+        scores = np.zeros(len(groups))
+        reasons: list[tuple[str, ...]] = []
         for position, g in enumerate(groups):
-            row = _Row.of(subset, position)
+            row = Row.of(subset, position)
             if sizes[g] > 1:
                 peers = groups == g
-                score = float(
-                    (similarity[position, peers].sum() - similarity[position, position])
-                    / (sizes[g] - 1)
-                )
-                others = _Row.of(totals, g).minus(row)
-                reason = vectoriser.shared_terms(row, others, self.max_terms)
+                scores[position] = (
+                    similarity[position, peers].sum() - similarity[position, position]
+                ) / (sizes[g] - 1)
+                others = Row.of(totals, g).minus(row)
+                reasons.append(vectoriser.shared_terms(row, others, self.max_terms))
             else:
-                score, reason = 0.0, vectoriser.shared_terms(row, row, self.max_terms)
-            result[members[position]] = Suggestion(
-                key=docs[members[position]].key,
-                label=names[g],
-                score=score,
-                is_new=True,
-                reason=reason,
+                reasons.append(vectoriser.shared_terms(row, row, self.max_terms))
+        rarity = rarity_from(vectoriser.idf)
+        names = []
+        for g in range(len(sizes)):
+            positions = np.flatnonzero(groups == g)
+            central = int(np.argmax(scores[positions]))  # first of the most central
+            names.append(
+                group_name([texts[members[p]] for p in positions], central=central, rarity=rarity)
             )
-        return result
+        return {
+            members[position]: Suggestion(
+                key=docs[members[position]].key,
+                label=labels[g],
+                score=float(scores[position]),
+                is_new=True,
+                reason=reasons[position],
+                name=names[g],
+            )
+            for position, g in enumerate(groups)
+        }
 
     def _new_group_names(self) -> Iterator[str]:
         """Yield ``new-1``, ``new-2``... skipping any that is already a theme label."""
