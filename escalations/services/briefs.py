@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from escalations import signing
 from escalations.models import (
     AWAITING_RESPONSE,
     CLOSED_STATUSES,
@@ -257,8 +258,18 @@ def brief_send(*, brief: Brief, actor: User) -> BriefVersion:
     now = timezone.now()
     number = (brief.versions.aggregate(n=Max("number"))["n"] or 0) + 1
     snapshot = brief_snapshot(brief, version=number, sent_at=now)
+    snapshot["signing_key"] = signing.key_id(signing.signing_key().public_key())
+    snapshot["verify_url"] = settings.SITE_URL + reverse(
+        "forum_briefs:verify", args=[brief.forum.slug]
+    )
     html = render_brief_html(snapshot)
-    pdf = render_brief_pdf(html)
+    pdf = signing.sign_pdf(
+        render_brief_pdf(html),
+        forum=brief.forum.slug,
+        reference=brief.reference,
+        version=number,
+        sent_at=now,
+    )
     version = BriefVersion.objects.create(
         brief=brief,
         number=number,
@@ -281,13 +292,32 @@ def brief_send(*, brief: Brief, actor: User) -> BriefVersion:
         text=_("Version %(n)s sent to %(people)s.")
         % {"n": number, "people": ", ".join(snapshot["recipients"])},
     )
+    anchor = signing.version_anchor(version, tz=brief.forum.tzinfo)
     for leader in recipients:
         notify(
             kind="brief_sent",
             email=leader.email,
             dedupe_key=f"brief_sent:{brief.pk}:{number}:{leader.pk}",
-            context=_email_context(brief, version=number, amended=not first),
+            context=_email_context(brief, **anchor, amended=not first),
             recipient=leader,
+            forum=brief.forum,
+        )
+    # Every convenor keeps the same record: the fingerprints in their mailboxes are what the
+    # forum checks a stored brief against if the server is ever in doubt.
+    for convenor in forum_convenors(brief.forum):
+        notify(
+            kind="brief_sent",
+            email=convenor.email,
+            dedupe_key=f"brief_sent:{brief.pk}:{number}:{convenor.pk}",
+            context=_email_context(
+                brief,
+                **anchor,
+                amended=not first,
+                record=True,
+                recipients=", ".join(snapshot["recipients"]),
+                link=settings.SITE_URL + brief.get_absolute_url(),
+            ),
+            recipient=convenor,
             forum=brief.forum,
         )
     response_reminders_schedule(brief=brief, leaders=recipients)
@@ -434,13 +464,3 @@ def difference_answer(*, brief: Brief, actor: User, answer: str) -> bool:
     tally, _created = DifferenceTally.objects.get_or_create(brief=brief, answer=answer)
     DifferenceTally.objects.filter(pk=tally.pk).update(count=F("count") + 1)
     return True
-
-
-def version_for_hash(forum: Forum, sha256: str) -> BriefVersion | None:
-    """The sent version of a brief of ``forum`` whose PDF has this SHA-256, if any."""
-    return (
-        BriefVersion.objects.select_related("brief")
-        .defer("pdf", "html")
-        .filter(brief__forum=forum, sha256=sha256.strip().lower())
-        .first()
-    )
