@@ -21,11 +21,13 @@ from escalations.forms import (
 )
 from escalations.models import (
     Brief,
+    BriefEvent,
     BriefFigure,
     BriefStatus,
     BriefVersion,
     Commitment,
     DifferenceReceipt,
+    ProgressNote,
 )
 from escalations.pdf import render_brief_html, render_brief_pdf
 from escalations.permissions import can_write_briefs, get_brief_in_forum
@@ -44,9 +46,14 @@ def pdf_response(pdf: bytes, filename: str) -> HttpResponse:
 def brief_detail_queryset():
     return Brief.objects.select_related("forum", "theme").prefetch_related(
         "recipients",
-        "events",
+        Prefetch("events", queryset=BriefEvent.objects.select_related("actor")),
         "responses__leader",
-        Prefetch("commitments", queryset=Commitment.objects.prefetch_related("notes")),
+        Prefetch(
+            "commitments",
+            queryset=Commitment.objects.select_related("made_by").prefetch_related(
+                Prefetch("notes", queryset=ProgressNote.objects.select_related("written_by"))
+            ),
+        ),
         Prefetch("versions", queryset=BriefVersion.objects.defer("pdf", "html", "snapshot")),
         "difference_tallies",
     )

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from forum_app.models import Forum, Invitation
+from forum_app.names import validate_display_name
 
 
 def email_domain_allowed(email: str) -> bool:
@@ -94,6 +95,7 @@ class SignupForm(PlainFieldsMixin, AllauthSignupForm):
         max_length=80,
         help_text=gettext_lazy("Shown on issues and comments you post under your name."),
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
+        validators=[validate_display_name],
     )
     forum = forms.ModelChoiceField(
         label=gettext_lazy("Forum you want to join"),
