@@ -231,6 +231,9 @@ LOGIN_URL = "account_login"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_ADAPTER = "forum_app.accounts.MFAAdapter"
 MFA_TOTP_ISSUER = env_str("MFA_TOTP_ISSUER", "Social Work Forum")
+# Accept the code of the 30-second step before or after the current one: phone clocks drift
+# and people type slowly. Each code still works only once.
+MFA_TOTP_TOLERANCE = 1
 
 # Optional single sign-on with any OpenID Connect provider (e.g. Microsoft Entra ID).
 SOCIALACCOUNT_ONLY = False
