@@ -19,6 +19,7 @@ COPY . .
 
 # Static files are collected at build time and served by whitenoise.
 RUN DEBUG=0 SECRET_KEY=collectstatic-only-not-a-real-key-0000000000000000000000 \
+    BRIEF_SIGNING_KEY=Y29sbGVjdHN0YXRpYy1vbmx5LW5vdC1hLXJlYWwta2U= \
     python manage.py collectstatic --noinput -v 0
 
 RUN useradd --system --uid 10001 --home /app forum && mkdir -p /app/var && chown forum /app/var

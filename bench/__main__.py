@@ -7,6 +7,7 @@ Settings: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/swf_ben
 BENCH_REDIS_URL (default redis://127.0.0.1:6379/9), BENCH_SECONDS (per run, default 8).
 """
 
+import base64
 import http.client
 import json
 import os
@@ -34,6 +35,7 @@ def production_env(database_url: str = "", redis_url: str = "") -> dict[str, str
     return {
         "DEBUG": "0",
         "SECRET_KEY": secrets.token_urlsafe(64),
+        "BRIEF_SIGNING_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "SECURE_SSL_REDIRECT": "0",
         "SITE_URL": "http://127.0.0.1",

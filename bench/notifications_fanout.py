@@ -8,6 +8,7 @@ the figure is the app's own cost (queue, claim, render, mark sent), not a mail r
     .venv/bin/python -m bench.notifications_fanout
 """
 
+import base64
 import json
 import os
 import signal
@@ -63,6 +64,7 @@ def _start_worker(log: Path) -> subprocess.Popen:
         "EMAIL_URL": "memory://",
         "DEBUG": "0",
         "SECRET_KEY": "bench-only-" + "x" * 60,
+        "BRIEF_SIGNING_KEY": base64.b64encode(b"b" * 32).decode(),
         "LOG_LEVEL": "WARNING",
     }
     celery = Path(sys.executable).with_name("celery")

@@ -1,12 +1,14 @@
-"""Leaders' responses and overdue follow-ups, for the next meeting's agenda."""
+"""Leaders' responses and overdue follow-ups for the next agenda; briefs sent, for the minutes."""
 
 import datetime
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from escalations.models import Brief, Commitment, Response
+from escalations.models import Brief, BriefVersion, Commitment, Response
 from forum_app.models import Forum
 from meetings.agenda import AgendaEntry
+from meetings.minutes import MinutesSection
 
 
 def agenda_entries(forum: Forum, since: datetime.date | None) -> list[AgendaEntry]:
@@ -42,3 +44,38 @@ def agenda_entries(forum: Forum, since: datetime.date | None) -> list[AgendaEntr
             )
         )
     return entries
+
+
+def briefs_sent_section(
+    forum: Forum, since: datetime.datetime | None, until: datetime.datetime
+) -> MinutesSection | None:
+    """The briefs sent since the last meeting, each with its fingerprint, for the minutes.
+
+    Published minutes go to every member by email, so the fingerprints end up in many
+    mailboxes outside the server: a stored brief can always be checked against them.
+    """
+    versions = BriefVersion.objects.filter(brief__forum=forum, sent_at__lte=until)
+    if since is not None:
+        versions = versions.filter(sent_at__gt=since)
+    versions = versions.select_related("brief").defer("pdf", "html").order_by("sent_at", "pk")
+    items = [
+        _("%(ref)s version %(n)s, “%(title)s”, sent %(date)s. SHA-256: `%(sha)s`")
+        % {
+            "ref": version.brief.reference,
+            "n": version.number,
+            "title": version.snapshot.get("title", version.brief.title),
+            "date": timezone.localtime(version.sent_at, forum.tzinfo).strftime("%-d %B %Y"),
+            "sha": version.sha256,
+        }
+        for version in versions
+    ]
+    if not items:
+        return None
+    return MinutesSection(
+        title=_("Briefs sent since the last meeting"),
+        intro=_(
+            "Each fingerprint identifies the exact PDF that was sent. Anyone can check a copy "
+            "of a brief against it on the forum's “Check a brief” page."
+        ),
+        items=items,
+    )

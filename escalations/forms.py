@@ -148,8 +148,16 @@ class DifferenceForm(forms.Form):
     )
 
 
+# Brief PDFs are well under 1 MB; anything past this is not one.
+VERIFY_UPLOAD_LIMIT = 5 * 1024 * 1024
+
+
 class VerifyForm(forms.Form):
-    pdf = forms.FileField(label=_("The PDF"), required=False)
+    pdf = forms.FileField(
+        label=_("The PDF"),
+        required=False,
+        help_text=_("Brief PDFs are smaller than 5 MB."),
+    )
     sha256 = forms.CharField(
         label=_("Or its SHA-256 fingerprint"),
         required=False,
@@ -159,6 +167,21 @@ class VerifyForm(forms.Form):
         error_messages={"min_length": _("A SHA-256 fingerprint is 64 characters long.")},
     )
 
+    def __init__(self, *args, too_large: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.too_large = too_large
+
+    def clean_pdf(self):
+        upload = self.cleaned_data.get("pdf")
+        if self.too_large or (upload and upload.size > VERIFY_UPLOAD_LIMIT):
+            raise forms.ValidationError(
+                _(
+                    "This file is larger than 5 MB, so it is not a brief PDF from this forum. "
+                    "Check you chose the right file."
+                )
+            )
+        return upload
+
     def clean_sha256(self) -> str:
         value = self.cleaned_data["sha256"].strip().lower()
         if value and any(ch not in "0123456789abcdef" for ch in value):
@@ -167,6 +190,7 @@ class VerifyForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if not data.get("pdf") and not data.get("sha256") and not self.errors:
+        chosen = data.get("pdf") or data.get("sha256")
+        if not chosen and not self.errors and not self.too_large:
             raise forms.ValidationError(_("Choose a PDF file or paste its fingerprint."))
         return data

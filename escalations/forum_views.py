@@ -1,7 +1,6 @@
 """A forum's own brief pages: members read them, convenors write, send and follow them up."""
 
-import hashlib
-
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Prefetch
@@ -9,20 +8,31 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
-from escalations.forms import BriefForm, DifferenceForm, StatusForm, VerifyForm
+from escalations import signing, verification
+from escalations.forms import (
+    VERIFY_UPLOAD_LIMIT,
+    BriefForm,
+    DifferenceForm,
+    StatusForm,
+    VerifyForm,
+)
 from escalations.models import (
     Brief,
+    BriefEvent,
     BriefFigure,
     BriefStatus,
     BriefVersion,
     Commitment,
     DifferenceReceipt,
+    ProgressNote,
 )
 from escalations.pdf import render_brief_html, render_brief_pdf
 from escalations.permissions import can_write_briefs, get_brief_in_forum
 from escalations.services import briefs as services
+from escalations.uploads import cap_uploads
 from forum_app.permissions import CONVENORS, MEMBERS, forum_role_required
 from meetings.models import Decision, Outcome, Theme
 
@@ -36,9 +46,14 @@ def pdf_response(pdf: bytes, filename: str) -> HttpResponse:
 def brief_detail_queryset():
     return Brief.objects.select_related("forum", "theme").prefetch_related(
         "recipients",
-        "events",
+        Prefetch("events", queryset=BriefEvent.objects.select_related("actor")),
         "responses__leader",
-        Prefetch("commitments", queryset=Commitment.objects.prefetch_related("notes")),
+        Prefetch(
+            "commitments",
+            queryset=Commitment.objects.select_related("made_by").prefetch_related(
+                Prefetch("notes", queryset=ProgressNote.objects.select_related("written_by"))
+            ),
+        ),
         Prefetch("versions", queryset=BriefVersion.objects.defer("pdf", "html", "snapshot")),
         "difference_tallies",
     )
@@ -236,24 +251,42 @@ def brief_difference(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(brief.get_absolute_url())
 
 
+@csrf_exempt
 @forum_role_required(MEMBERS | CONVENORS)
 def brief_verify(request: HttpRequest) -> HttpResponse:
-    form = VerifyForm(request.POST or None, request.FILES or None)
-    result = None
-    checked = False
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data.get("pdf")
-        if upload:
-            digest = hashlib.sha256()
-            for chunk in upload.chunks():
-                digest.update(chunk)
-            sha = digest.hexdigest()
+    """Check a PDF or a fingerprint against what the forum signed.
+
+    The upload cap must be in place before anything reads the body, and the CSRF check reads
+    it, so CSRF is checked inside (``_brief_verify``) rather than by the middleware.
+    """
+    capped = cap_uploads(request, VERIFY_UPLOAD_LIMIT)
+    return _brief_verify(request, capped)
+
+
+@csrf_protect
+def _brief_verify(request: HttpRequest, capped) -> HttpResponse:
+    finding = None
+    form = VerifyForm()
+    status = 200
+    if request.method == "POST":
+        form = VerifyForm(request.POST, request.FILES, too_large=bool(capped.too_large))
+        if form.is_valid():
+            upload = form.cleaned_data.get("pdf")
+            if upload:
+                finding = verification.check_file(request.forum, upload.read())
+            else:
+                finding = verification.check_fingerprint(request.forum, form.cleaned_data["sha256"])
         else:
-            sha = form.cleaned_data["sha256"]
-        result = services.version_for_hash(request.forum, sha)
-        checked = sha
+            status = 413 if capped.too_large else 400
     return render(
         request,
         "escalations/verify.html",
-        {"forum": request.forum, "form": form, "result": result, "checked": checked},
+        {
+            "forum": request.forum,
+            "form": form,
+            "finding": finding,
+            "keys": signing.published_keys(),
+            "development_key": settings.BRIEF_SIGNING_KEY_IS_DEVELOPMENT,
+        },
+        status=status,
     )

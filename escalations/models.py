@@ -207,12 +207,22 @@ class BriefEvent(models.Model):
     happened_at = models.DateTimeField(default=timezone.now)
     text = models.TextField(blank=True)
     dedupe_key = models.CharField(max_length=200, null=True, blank=True, unique=True)
+    # Who did it: a leader or a convenor acting on the brief; empty for the forum's own
+    # reminders and ladder steps. Never anyone because of an issue they raised.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor_role = models.CharField(max_length=16, blank=True)
 
     class Meta:
         ordering = ["happened_at", "pk"]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.happened_at:%Y-%m-%d}"
+
+    @property
+    def by_leader(self) -> bool:
+        return self.actor_role == "leader"
 
 
 class Response(models.Model):
@@ -293,6 +303,9 @@ class ProgressNote(models.Model):
     commitment = models.ForeignKey(Commitment, on_delete=models.CASCADE, related_name="notes")
     text = models.TextField(_("progress note"))
     written_at = models.DateTimeField(default=timezone.now)
+    written_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["written_at", "pk"]

@@ -24,7 +24,11 @@ def get_brief_for_leader(user, pk: int) -> Brief:
 
 
 def get_commitment_for_leader(user, pk: int) -> Commitment:
-    commitment = get_object_or_404(Commitment.objects.select_related("brief"), pk=pk)
+    """A commitment ``user`` made, on a brief addressed to them, or 404.
+
+    A leader sharing a brief with others reads their commitments but changes only their own.
+    """
+    commitment = get_object_or_404(Commitment.objects.select_related("brief"), pk=pk, made_by=user)
     get_brief_for_leader(user, commitment.brief_id)
     return commitment
 

@@ -1,5 +1,7 @@
 """How django-allauth fits this forum: who may sign up, and the sign-up form."""
 
+from urllib.parse import urlsplit
+
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.forms import LoginForm as AllauthLoginForm
 from allauth.account.forms import ResetPasswordForm as AllauthResetPasswordForm
@@ -9,11 +11,13 @@ from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django import forms
 from django.conf import settings
 from django.http import HttpRequest
+from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from forum_app.crypto import is_sealed_text, seal_text, unseal_text
 from forum_app.models import Forum, Invitation
+from forum_app.names import validate_display_name
 
 # Authenticator secrets are sealed for this context (see forum_app/crypto.py).
 MFA_SECRET_CONTEXT = b"mfa-secret"
@@ -24,8 +28,31 @@ def email_domain_allowed(email: str) -> bool:
     return domain in settings.ALLOWED_SIGNUP_DOMAINS
 
 
-def is_invited(email: str) -> bool:
-    return Invitation.objects.usable().filter(email__iexact=email).exists()
+def invitation_being_followed(target: str | None) -> Invitation | None:
+    """The usable invitation whose link ``target`` (a "next" address) is, if any.
+
+    Holding the link is what counts, never the address typed: sign-up must answer the same
+    for an address with a pending invitation as for any other, or it would tell strangers
+    who has been invited.
+    """
+    if not target:
+        return None
+    try:
+        match = resolve(urlsplit(target).path)
+    except Resolver404:
+        return None
+    if match.url_name != "invitation":
+        return None
+    from forum_app.services import invitation_lookup, invitation_problem
+
+    found = invitation_lookup(match.kwargs["token"])
+    return found if invitation_problem(found) is None else None
+
+
+def _next_of(request: HttpRequest | None) -> str:
+    if request is None:
+        return ""
+    return request.POST.get("next") or request.GET.get("next") or ""
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -42,7 +69,8 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def clean_email(self, email: str) -> str:
         email = super().clean_email(email)
-        if not (email_domain_allowed(email) or is_invited(email)):
+        following = invitation_being_followed(_next_of(self.request))
+        if not (email_domain_allowed(email) or following):
             raise forms.ValidationError(
                 _(
                     "Sign-up is open to work email addresses only. Use your work address, "
@@ -81,7 +109,8 @@ class MFAAdapter(DefaultMFAAdapter):
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
     def is_open_for_signup(self, request: HttpRequest, sociallogin) -> bool:
         email = sociallogin.user.email or ""
-        return bool(email) and (email_domain_allowed(email) or is_invited(email))
+        following = invitation_being_followed(sociallogin.state.get("next"))
+        return bool(email) and (email_domain_allowed(email) or following is not None)
 
 
 class PlainFieldsMixin:
@@ -114,6 +143,7 @@ class SignupForm(PlainFieldsMixin, AllauthSignupForm):
         max_length=80,
         help_text=gettext_lazy("Shown on issues and comments you post under your name."),
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
+        validators=[validate_display_name],
     )
     forum = forms.ModelChoiceField(
         label=gettext_lazy("Forum you want to join"),

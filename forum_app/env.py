@@ -4,7 +4,11 @@ Each helper fails loudly (ImproperlyConfigured) on a value it cannot read, so a 
 deployment stops the app at start-up instead of changing its behaviour quietly.
 """
 
+import base64
+import binascii
+import hashlib
 import os
+from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
 from django.core.exceptions import ImproperlyConfigured
@@ -44,6 +48,53 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
     if raw is None:
         return list(default or [])
     return [part.strip() for part in raw.split(",") if part.strip()]
+
+
+def env_secret(name: str) -> str:
+    """``NAME``, or the contents of the file that ``NAME_FILE`` names (a container secret).
+
+    Setting both is a mistake and stops the app, as does a file that cannot be read.
+    """
+    value = env_str(name)
+    path = env_str(f"{name}_FILE")
+    if value and path:
+        raise ImproperlyConfigured(f"Set {name} or {name}_FILE, not both.")
+    if not path:
+        return value
+    try:
+        return Path(path).read_text(encoding="utf-8").strip()
+    except OSError as error:
+        raise ImproperlyConfigured(
+            f"{name}_FILE names {path!r}, which cannot be read: {error.strerror}."
+        ) from None
+
+
+ED25519_KEY_BYTES = 32
+
+
+def ed25519_key_bytes(name: str, value: str) -> bytes:
+    """The 32 raw bytes of an Ed25519 key written in base64, or ImproperlyConfigured."""
+    text = value.strip()
+    try:
+        raw = base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_", validate=True)
+    except (binascii.Error, ValueError):
+        raw = b""
+    if len(raw) != ED25519_KEY_BYTES:
+        raise ImproperlyConfigured(
+            f"{name} must be an Ed25519 key of {ED25519_KEY_BYTES} bytes written in base64, "
+            'e.g. from: python -c "import base64, os; '
+            'print(base64.b64encode(os.urandom(32)).decode())"'
+        )
+    return raw
+
+
+def development_signing_key(secret_key: str) -> str:
+    """A brief-signing key derived from ``secret_key``, so a local demo needs no set-up.
+
+    Only for DEBUG and tests: production must set its own key (see docs/security.md).
+    """
+    seed = hashlib.sha256(b"social-work-forum brief signing\n" + secret_key.encode()).digest()
+    return base64.b64encode(seed).decode()
 
 
 def email_settings(url: str) -> dict[str, object]:

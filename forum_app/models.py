@@ -13,6 +13,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from forum_app.names import is_reserved, validate_display_name
+
 
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
@@ -39,6 +41,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         max_length=80,
         blank=True,
         help_text=_("Shown on issues and comments you post under your name."),
+        validators=[validate_display_name],
     )
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(
@@ -57,7 +60,12 @@ class User(AbstractBaseUser, PermissionsMixin):
         verbose_name_plural = _("users")
 
     def __str__(self) -> str:
-        return self.display_name or self.email.split("@")[0]
+        name = self.display_name or self.email.split("@")[0]
+        # A name taken before the rule, or an address such as convenor@…, must not pass as
+        # one of the forum's own labels.
+        if is_reserved(name):
+            return str(_("Member %(n)s") % {"n": self.pk})
+        return name
 
     def get_full_name(self) -> str:
         return str(self)

@@ -165,7 +165,12 @@ def invitation_problem(invitation: Invitation | None) -> str | None:
 
 @transaction.atomic
 def invitation_accept(*, token: str, user: User) -> Membership:
-    """Use an invitation: the signed-in person joins the forum in the invited role."""
+    """Use an invitation: the signed-in person who opened its link joins in the invited role.
+
+    The invitation binds to whoever uses the link first, whatever address their account has:
+    the link went only to the invited address, and an account someone registered in advance
+    with that address gains nothing from it.
+    """
     invitation = (
         Invitation.objects.select_for_update()
         .select_related("forum")
@@ -175,11 +180,6 @@ def invitation_accept(*, token: str, user: User) -> Membership:
     problem = invitation_problem(invitation)
     if problem:
         raise ValidationError(problem)
-    if invitation.email.lower() != user.email.lower():
-        raise ValidationError(
-            _("This invitation was sent to %(email)s. Sign in with that address to use it.")
-            % {"email": invitation.email}
-        )
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])
     membership, _created = Membership.objects.update_or_create(

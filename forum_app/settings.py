@@ -13,7 +13,16 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
-from forum_app.env import email_settings, env_bool, env_int, env_list, env_str
+from forum_app.env import (
+    development_signing_key,
+    ed25519_key_bytes,
+    email_settings,
+    env_bool,
+    env_int,
+    env_list,
+    env_secret,
+    env_str,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
@@ -30,6 +39,26 @@ if not SECRET_KEY:
     SECRET_KEY = "insecure-local-development-key-never-use-in-production"  # noqa: S105
 elif not DEBUG and (len(SECRET_KEY) < 50 or SECRET_KEY.startswith("insecure")):
     raise ImproperlyConfigured("SECRET_KEY must be at least 50 random characters in production.")
+
+# Sent briefs are signed with this Ed25519 key, kept outside the database (an environment
+# variable or a secrets file), so whoever holds the database cannot forge one. Keys retired
+# after a rotation stay listed by their public half, so briefs they signed still verify.
+BRIEF_SIGNING_KEY = env_secret("BRIEF_SIGNING_KEY")
+BRIEF_SIGNING_KEY_IS_DEVELOPMENT = not BRIEF_SIGNING_KEY
+if not BRIEF_SIGNING_KEY:
+    if not (DEBUG or TESTING):
+        raise ImproperlyConfigured(
+            "BRIEF_SIGNING_KEY is not set. Set it (or BRIEF_SIGNING_KEY_FILE) to 32 random "
+            "bytes in base64 in production, or set DEBUG=1 for local development. "
+            "See docs/security.md, 'Signed briefs'."
+        )
+    BRIEF_SIGNING_KEY = development_signing_key(SECRET_KEY)
+ed25519_key_bytes("BRIEF_SIGNING_KEY", BRIEF_SIGNING_KEY)
+BRIEF_PREVIOUS_PUBLIC_KEYS = [
+    key
+    for key in env_list("BRIEF_PREVIOUS_PUBLIC_KEYS")
+    if ed25519_key_bytes("BRIEF_PREVIOUS_PUBLIC_KEYS", key)
+]
 
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
@@ -202,6 +231,9 @@ LOGIN_URL = "account_login"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_ADAPTER = "forum_app.accounts.MFAAdapter"
 MFA_TOTP_ISSUER = env_str("MFA_TOTP_ISSUER", "Social Work Forum")
+# Accept the code of the 30-second step before or after the current one: phone clocks drift
+# and people type slowly. Each code still works only once.
+MFA_TOTP_TOLERANCE = 1
 
 # Optional single sign-on with any OpenID Connect provider (e.g. Microsoft Entra ID).
 SOCIALACCOUNT_ONLY = False

@@ -181,6 +181,7 @@ class IssueQuerySet(models.QuerySet["Issue"]):
         self,
         *,
         user,
+        moderator: bool = False,
         q: str = "",
         category=None,
         service_area=None,
@@ -191,9 +192,16 @@ class IssueQuerySet(models.QuerySet["Issue"]):
     ) -> "IssueQuerySet":
         """Apply the list page's filters and sort (``with_viewer`` must come first).
 
-        Without search words, "relevance" means newest first.
+        Without search words, "relevance" means newest first. Hidden issues never match a
+        search, a filter or a sort for anyone but a ``moderator``: otherwise their hidden
+        words, category or support could be probed one query at a time. A member sees them
+        only as the "hidden by a convenor" trace in the plain newest-first list.
         """
-        found = self.search(q)
+        narrowed = any([q.strip(), category, service_area, status, mine, supported]) or (
+            sort not in ("", "newest")
+        )
+        found = self if moderator or not narrowed else self.filter(hidden=False)
+        found = found.search(q)
         if category:
             found = found.filter(category=category)
         if service_area:

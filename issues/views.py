@@ -42,13 +42,14 @@ def _errors_onto(form, error: ValidationError) -> None:
 @forum_role_required(MEMBERS)
 def issue_list(request: HttpRequest) -> HttpResponse:
     form = FilterForm(request.GET or None, forum=request.forum)
+    moderator = can_moderate(request.membership)
     issues = (
         Issue.objects.in_forum(request.forum)
         .listed()
         .for_list()
         .with_counts()
         .with_viewer(request.user)
-        .filtered(user=request.user, **form.filters())
+        .filtered(user=request.user, moderator=moderator, **form.filters())
     )
     page = Paginator(issues, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -58,7 +59,7 @@ def issue_list(request: HttpRequest) -> HttpResponse:
         "form": form,
         "page": page,
         "query": query.urlencode(),
-        "moderator": can_moderate(request.membership),
+        "moderator": moderator,
     }
     template = "issues/list.html#results" if request.htmx else "issues/list.html"
     return render(request, template, context)

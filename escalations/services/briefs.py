@@ -10,13 +10,14 @@ from collections import Counter
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F, Max
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from escalations import signing
 from escalations.models import (
     AWAITING_RESPONSE,
     CLOSED_STATUSES,
@@ -71,6 +72,21 @@ def forum_convenors(forum: Forum):
         memberships__role=Role.CONVENOR,
         memberships__status=Membership.Status.ACTIVE,
     ).order_by("pk")
+
+
+def _event(brief: Brief, kind: str, *, actor: User | None, text: str = "", **extra) -> BriefEvent:
+    """Record one step of the brief's life with who took it and in what role."""
+    role = ""
+    if actor is not None:
+        role = (
+            Membership.objects.filter(forum_id=brief.forum_id, user=actor)
+            .values_list("role", flat=True)
+            .first()
+            or ""
+        )
+    return BriefEvent.objects.create(
+        brief=brief, kind=kind, text=text, actor=actor, actor_role=role, **extra
+    )
 
 
 def reference_prefix(forum: Forum) -> str:
@@ -138,7 +154,7 @@ def brief_create(
     if decision and decision.leader_id:
         leaders = forum_leaders(forum).filter(pk=decision.leader_id)
         brief.recipients.set(leaders)
-    BriefEvent.objects.create(brief=brief, kind=BriefEvent.Kind.CREATED)
+    _event(brief, BriefEvent.Kind.CREATED, actor=actor)
     return brief
 
 
@@ -259,8 +275,18 @@ def brief_send(*, brief: Brief, actor: User) -> BriefVersion:
     now = timezone.now()
     number = (brief.versions.aggregate(n=Max("number"))["n"] or 0) + 1
     snapshot = brief_snapshot(brief, version=number, sent_at=now)
+    snapshot["signing_key"] = signing.key_id(signing.signing_key().public_key())
+    snapshot["verify_url"] = settings.SITE_URL + reverse(
+        "forum_briefs:verify", args=[brief.forum.slug]
+    )
     html = render_brief_html(snapshot)
-    pdf = render_brief_pdf(html)
+    pdf = signing.sign_pdf(
+        render_brief_pdf(html),
+        forum=brief.forum.slug,
+        reference=brief.reference,
+        version=number,
+        sent_at=now,
+    )
     version = BriefVersion.objects.create(
         brief=brief,
         number=number,
@@ -276,20 +302,40 @@ def brief_send(*, brief: Brief, actor: User) -> BriefVersion:
         brief.status = BriefStatus.SENT
     brief.sent_at = brief.sent_at or now
     brief.save(update_fields=["status", "sent_at", "updated_at"])
-    BriefEvent.objects.create(
-        brief=brief,
-        kind=BriefEvent.Kind.SENT if first else BriefEvent.Kind.AMENDED,
+    _event(
+        brief,
+        BriefEvent.Kind.SENT if first else BriefEvent.Kind.AMENDED,
+        actor=actor,
         happened_at=now,
         text=_("Version %(n)s sent to %(people)s.")
         % {"n": number, "people": ", ".join(snapshot["recipients"])},
     )
+    anchor = signing.version_anchor(version, tz=brief.forum.tzinfo)
     for leader in recipients:
         notify(
             kind="brief_sent",
             email=leader.email,
             dedupe_key=f"brief_sent:{brief.pk}:{number}:{leader.pk}",
-            context=_email_context(brief, version=number, amended=not first),
+            context=_email_context(brief, **anchor, amended=not first),
             recipient=leader,
+            forum=brief.forum,
+        )
+    # Every convenor keeps the same record: the fingerprints in their mailboxes are what the
+    # forum checks a stored brief against if the server is ever in doubt.
+    for convenor in forum_convenors(brief.forum):
+        notify(
+            kind="brief_sent",
+            email=convenor.email,
+            dedupe_key=f"brief_sent:{brief.pk}:{number}:{convenor.pk}",
+            context=_email_context(
+                brief,
+                **anchor,
+                amended=not first,
+                record=True,
+                recipients=", ".join(snapshot["recipients"]),
+                link=settings.SITE_URL + brief.get_absolute_url(),
+            ),
+            recipient=convenor,
             forum=brief.forum,
         )
     response_reminders_schedule(brief=brief, leaders=recipients)
@@ -304,9 +350,10 @@ def brief_acknowledge(*, brief: Brief, actor: User) -> Brief:
         return brief
     brief.status = BriefStatus.ACKNOWLEDGED
     brief.save(update_fields=["status", "updated_at"])
-    BriefEvent.objects.create(
-        brief=brief,
-        kind=BriefEvent.Kind.ACKNOWLEDGED,
+    _event(
+        brief,
+        BriefEvent.Kind.ACKNOWLEDGED,
+        actor=actor,
         text=_("Acknowledged by %(name)s.") % {"name": actor.display_name or actor.email},
     )
     _tell_convenors(brief, event="acknowledged", actor=actor)
@@ -335,9 +382,10 @@ def brief_respond(*, brief: Brief, actor: User, position: str, reasons: str) -> 
         brief.save(update_fields=["status", "updated_at"])
     if position != Response.Position.NEED_MORE_TIME:
         cancel_due_reminders(brief)
-    BriefEvent.objects.create(
-        brief=brief,
-        kind=BriefEvent.Kind.RESPONDED,
+    _event(
+        brief,
+        BriefEvent.Kind.RESPONDED,
+        actor=actor,
         text=_("%(name)s: %(position)s.")
         % {"name": actor.display_name or actor.email, "position": response.get_position_display()},
     )
@@ -354,9 +402,7 @@ def brief_set_status(*, brief: Brief, actor: User, status: str) -> Brief:
     brief.save(update_fields=["status", "updated_at"])
     if status in (BriefStatus.RESOLVED, BriefStatus.DECLINED):
         cancel_due_reminders(brief)
-    BriefEvent.objects.create(
-        brief=brief, kind=BriefEvent.Kind.STATUS, text=str(BriefStatus(status).label)
-    )
+    _event(brief, BriefEvent.Kind.STATUS, actor=actor, text=str(BriefStatus(status).label))
     return brief
 
 
@@ -394,9 +440,10 @@ def commitment_add(
     if brief.status in (*AWAITING_RESPONSE, BriefStatus.RESPONDED):
         Brief.objects.filter(pk=brief.pk).update(status=BriefStatus.IN_PROGRESS)
         brief.status = BriefStatus.IN_PROGRESS
-    BriefEvent.objects.create(
-        brief=brief,
-        kind=BriefEvent.Kind.COMMITMENT,
+    _event(
+        brief,
+        BriefEvent.Kind.COMMITMENT,
+        actor=actor,
         text=_("%(what)s — %(owner)s, by %(due)s.")
         % {"what": commitment.what, "owner": commitment.owner, "due": due_on.strftime("%-d %B %Y")},
     )
@@ -407,14 +454,20 @@ def commitment_add(
 def commitment_update(
     *, commitment: Commitment, actor: User, status: str, note: str = ""
 ) -> Commitment:
-    """Move a commitment on and, optionally, say how it is going."""
+    """Move a commitment on and, optionally, say how it is going.
+
+    Only the leader who made a commitment may change it; the note and the timeline say who.
+    """
+    if commitment.made_by_id != actor.pk:
+        raise PermissionDenied(_("Only the leader who made this commitment can change it."))
     commitment.status = status
     commitment.save(update_fields=["status"])
     if note.strip():
-        ProgressNote.objects.create(commitment=commitment, text=note.strip())
-    BriefEvent.objects.create(
-        brief=commitment.brief,
-        kind=BriefEvent.Kind.COMMITMENT_UPDATED,
+        ProgressNote.objects.create(commitment=commitment, text=note.strip(), written_by=actor)
+    _event(
+        commitment.brief,
+        BriefEvent.Kind.COMMITMENT_UPDATED,
+        actor=actor,
         text=f"{commitment.what[:80]}: {commitment.get_status_display()}",
     )
     return commitment
@@ -454,13 +507,3 @@ def difference_answer(*, brief: Brief, actor: User, answer: str) -> bool:
 def difference_waiting(brief: Brief) -> int:
     """Answers not yet counted: they wait until there are enough to count together."""
     return sealed_waiting(difference_box(brief))
-
-
-def version_for_hash(forum: Forum, sha256: str) -> BriefVersion | None:
-    """The sent version of a brief of ``forum`` whose PDF has this SHA-256, if any."""
-    return (
-        BriefVersion.objects.select_related("brief")
-        .defer("pdf", "html")
-        .filter(brief__forum=forum, sha256=sha256.strip().lower())
-        .first()
-    )

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from escalations import signing
 from escalations.models import (
     AWAITING_RESPONSE,
     Brief,
@@ -127,12 +128,13 @@ def _move_up(brief: Brief, week: int, now) -> None:
     if leader is not None:
         brief.recipients.add(leader)
         Brief.objects.filter(pk=brief.pk).update(rung=brief.rung + 1)
-        version = brief.versions.order_by("-number").values_list("number", flat=True).first()
+        latest = brief.versions.defer("pdf", "html").order_by("-number").first()
+        anchor = signing.version_anchor(latest, tz=brief.forum.tzinfo) if latest else {}
         notify(
             kind="brief_sent",
             email=leader.email,
-            dedupe_key=f"brief_sent:{brief.pk}:{version}:{leader.pk}",
-            context=_context(brief, "moved_up", version=version, moved_up=True, ask=brief.ask),
+            dedupe_key=f"brief_sent:{brief.pk}:{anchor.get('version')}:{leader.pk}",
+            context=_context(brief, "moved_up", **anchor, moved_up=True, ask=brief.ask),
             recipient=leader,
             forum=brief.forum,
         )

@@ -16,6 +16,7 @@ from forum_app.models import Membership, Role, User
 from forum_app.notifications import notify
 from issues.models import OPEN_STATUSES, Status
 from issues.services import issue_set_status
+from meetings.minutes import minutes_sections
 from meetings.models import (
     OUTCOME_THEME_STATUS,
     Decision,
@@ -119,6 +120,14 @@ def minutes_context(meeting: Meeting) -> dict:
     )
     suggested = next_meeting_times(meeting)[0] if upcoming is None else None
     ranked = results(meeting) if meeting.results_visible else []
+    previous = (
+        Meeting.objects.in_forum(meeting.forum)
+        .filter(phase=Phase.CLOSED, starts_at__lt=meeting.starts_at)
+        .exclude(pk=meeting.pk)
+        .order_by("-starts_at")
+        .values_list("starts_at", flat=True)
+        .first()
+    )
     return {
         "meeting": meeting,
         "forum": meeting.forum,
@@ -130,6 +139,7 @@ def minutes_context(meeting: Meeting) -> dict:
         "agenda_items": list(meeting.agenda_items.all()),
         "next_meeting": upcoming,
         "suggested_next": suggested,
+        "sections": minutes_sections(meeting.forum, previous, timezone.now()),
     }
 
 

@@ -94,9 +94,10 @@ def sign_in(page: Page, live_server, user, totp_secret: str | None = None, next_
     press_and_load(page, "Enter")
     if totp_secret:
         expect(page.get_by_role("heading", name="Enter your code")).to_be_visible()
+        tab_to(page, page.get_by_label("Code"))
+        # The code is read off the "app" at the moment it is typed, as a person would.
         code = totp_code(totp_secret)
         cache.delete(f"allauth.mfa.totp.used?user={user.pk}&code={code}")
-        tab_to(page, page.get_by_label("Code"))
         page.keyboard.type(code)
         press_and_load(page, "Enter")
     assert "/accounts/" not in page.url, f"sign-in failed for {user.email}: {page.url}"

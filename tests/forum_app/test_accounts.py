@@ -1,15 +1,13 @@
 """Accounts: sign-up, sign-in, two-factor, password reset, email change and their limits."""
 
 import re
+import time
+from unittest import mock
 from urllib.parse import urlsplit
 
 import pytest
 from allauth.account.models import EmailAddress
-from allauth.mfa.totp.internal.auth import (
-    format_hotp_value,
-    hotp_value,
-    yield_hotp_counters_from_time,
-)
+from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
 from django.core import mail
@@ -34,8 +32,12 @@ def _fresh_rate_limits_and_mail(settings):
 
 
 def current_code(secret: str) -> str:
-    counters = list(yield_hotp_counters_from_time())
-    return format_hotp_value(hotp_value(secret, counters[len(counters) // 2]))
+    return code_at(secret, time.time())
+
+
+def code_at(secret: str, moment: float) -> str:
+    """The code an authenticator app shows at ``moment`` (seconds since the epoch)."""
+    return format_hotp_value(hotp_value(secret, int(moment) // 30))
 
 
 def sign_up(client: Client, email: str, **extra) -> object:
@@ -187,7 +189,9 @@ def test_a_person_with_two_factor_needs_the_code_after_the_password(db):
 def test_a_wrong_two_factor_code_is_refused_clearly(db):
     user = UserFactory()
     secret = with_totp(user)
-    wrong = f"{(int(current_code(secret)) + 1) % 1_000_000:06d}"
+    now = time.time()
+    near = {code_at(secret, now + 30 * step) for step in (-2, -1, 0, 1, 2)}
+    wrong = next(f"{n:06d}" for n in range(1_000_000) if f"{n:06d}" not in near)
     client = Client()
     sign_in(client, user.email)
 
@@ -196,6 +200,34 @@ def test_a_wrong_two_factor_code_is_refused_clearly(db):
     assert response.status_code == 200
     assert "That code is not right." in response.text
     assert 'aria-invalid="true"' in response.text
+    assert signed_in_as(client) is None
+
+
+def test_a_code_read_just_before_the_30_second_step_turns_still_signs_in(db):
+    """The code on the phone changes every 30 seconds; typing it takes a moment."""
+    user = UserFactory()
+    secret = with_totp(user)
+    client = Client()
+    sign_in(client, user.email)
+    step_start = (int(time.time()) // 30 + 1) * 30
+    read_at, checked_at = step_start - 0.5, step_start + 2
+
+    with mock.patch("allauth.mfa.totp.internal.auth.time.time", return_value=checked_at):
+        client.post(reverse("mfa_authenticate"), {"code": code_at(secret, read_at)})
+
+    assert signed_in_as(client) == user.pk
+
+
+def test_a_code_two_steps_old_is_refused(db):
+    user = UserFactory()
+    secret = with_totp(user)
+    client = Client()
+    sign_in(client, user.email)
+    now = time.time()
+
+    with mock.patch("allauth.mfa.totp.internal.auth.time.time", return_value=now):
+        client.post(reverse("mfa_authenticate"), {"code": code_at(secret, now - 60)})
+
     assert signed_in_as(client) is None
 
 

@@ -1,5 +1,6 @@
 """Settings come from the environment, fail loudly on bad values and are safe in production."""
 
+import base64
 import json
 import os
 import secrets
@@ -15,6 +16,9 @@ from forum_app.env import email_settings, env_bool, env_int, env_list
 ROOT = Path(__file__).resolve().parents[2]
 ENV_NAMES = (
     "SECRET_KEY",
+    "BRIEF_SIGNING_KEY",
+    "BRIEF_SIGNING_KEY_FILE",
+    "BRIEF_PREVIOUS_PUBLIC_KEYS",
     "DEBUG",
     "DATABASE_URL",
     "EMAIL_URL",
@@ -53,6 +57,7 @@ def production(tmp_path: Path, **overrides: str) -> dict[str, str]:
     values = {
         "DEBUG": "0",
         "SECRET_KEY": secrets.token_urlsafe(48),
+        "BRIEF_SIGNING_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
         "ALLOWED_HOSTS": "forum.example",
         "SITE_URL": "https://forum.example",
         "CSRF_TRUSTED_ORIGINS": "https://forum.example",

@@ -7,6 +7,7 @@ process is stopped in a fixture's teardown.
 """
 
 import asyncio
+import base64
 import os
 import shutil
 import signal
@@ -207,6 +208,7 @@ class Workers:
             "REDIS_URL": broker_url,
             "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
             "SECRET_KEY": "worker-test-" + "k" * 60,
+            "BRIEF_SIGNING_KEY": base64.b64encode(b"w" * 32).decode(),
             "DEBUG": "0",
             "VAR_DIR": str(tmp_path),
             "LOG_LEVEL": "WARNING",

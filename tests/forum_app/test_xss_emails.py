@@ -65,7 +65,7 @@ USER_TEXT: dict[str, tuple[str, ...]] = {
     "meeting_scheduled": ("forum", "title", "place", "video_link"),
     "meeting_reminder": ("forum", "title", "place", "video_link"),
     "meeting_minutes": ("forum", "title"),
-    "brief_sent": ("forum", "title", "ask"),
+    "brief_sent": ("forum", "title", "ask", "recipients"),
     "brief_reminder": ("forum", "title"),
     "brief_moved_up": ("forum", "title", "leader"),
     "brief_response": ("forum", "title", "leader"),
@@ -76,7 +76,16 @@ USER_TEXT: dict[str, tuple[str, ...]] = {
 # Kinds whose emails hold no text anyone typed. None so far: every email names its forum.
 NO_USER_TEXT: set[str] = set()
 # Context values that choose a template branch; one email of each branch is checked.
-BRANCHES = ("change", "stage", "moved_up", "amended", "is_solution", "in_days", "period")
+BRANCHES = (
+    "change",
+    "stage",
+    "moved_up",
+    "amended",
+    "record",
+    "is_solution",
+    "in_days",
+    "period",
+)
 
 # Each field the world fills, with the most its form accepts.
 FIELDS = {

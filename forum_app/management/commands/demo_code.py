@@ -1,9 +1,8 @@
+import time
+
+from allauth.mfa import app_settings
 from allauth.mfa.models import Authenticator
-from allauth.mfa.totp.internal.auth import (
-    format_hotp_value,
-    hotp_value,
-    yield_hotp_counters_from_time,
-)
+from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from allauth.mfa.utils import decrypt
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -20,7 +19,8 @@ class Command(BaseCommand):
         rows = Authenticator.objects.filter(
             type=Authenticator.Type.TOTP, user__email__endswith=f"@{DEMO_DOMAIN}"
         ).select_related("user")
-        counter = next(iter(yield_hotp_counters_from_time()))
+        # The code an authenticator app shows now (not the oldest one still accepted).
+        counter = int(time.time()) // app_settings.TOTP_PERIOD
         for row in rows.order_by("user__email"):
             secret = decrypt(row.data["secret"])
             code = format_hotp_value(hotp_value(secret, counter))
