@@ -1,6 +1,8 @@
+import hashlib
 import time
 
 from django.conf import settings
+from django.core import signing
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 
@@ -21,42 +23,94 @@ class AdminRequiresMFAMiddleware:
 
 
 SESSION_STARTED_KEY = "_signed_in_at"
-SESSION_SEEN_KEY = "_seen_at"
-# The idle timeout slides forward at most once a minute, so most requests write nothing.
+# The idle timer lives in the browser, in a signed cookie, never in the database: a session
+# row is written when someone signs in and not again, so the database keeps no trail of when
+# a person was active (and an anonymous post leaves no write of theirs behind).
+SEEN_COOKIE = "swf_seen"
+SEEN_SALT = "forum_app.session-seen"
+# The cookie is renewed at most once a minute, so most responses set nothing.
 SESSION_TOUCH_SECONDS = 60
+
+
+def _session_tag(request: HttpRequest) -> str:
+    """A short tag of this session, so a seen-cookie only vouches for the session it came with."""
+    key = request.session.session_key or ""
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def _seen_at(request: HttpRequest) -> int | None:
+    """When this browser last used this session, by the signed cookie; None if it cannot say."""
+    try:
+        seen = signing.loads(request.COOKIES.get(SEEN_COOKIE, ""), salt=SEEN_SALT)
+    except signing.BadSignature:
+        return None
+    if not isinstance(seen, dict) or seen.get("s") != _session_tag(request):
+        return None
+    return int(seen.get("t", 0))
 
 
 def session_seconds_left(request: HttpRequest) -> int:
     """Seconds until this signed-in session ends, by whichever limit comes first."""
     session = request.session
     now = int(time.time())
-    idle_end = int(session.get(SESSION_SEEN_KEY, now)) + settings.SESSION_COOKIE_AGE
-    hard_end = int(session.get(SESSION_STARTED_KEY, now)) + settings.SESSION_MAX_AGE_SECONDS
+    started = int(session.get(SESSION_STARTED_KEY, now))
+    seen = getattr(request, "_swf_seen_now", None) or _seen_at(request) or started
+    idle_end = seen + settings.SESSION_IDLE_SECONDS
+    hard_end = started + settings.SESSION_MAX_AGE_SECONDS
     return max(0, min(idle_end, hard_end) - now)
 
 
 def touch_session(request: HttpRequest) -> None:
-    """Restart the idle timeout now (saving the session sets a fresh expiry date)."""
-    request.session[SESSION_SEEN_KEY] = int(time.time())
+    """Restart the idle timeout now: the response carries a fresh seen-cookie."""
+    request._swf_seen_now = int(time.time())
+
+
+def stamp_sign_in(sender, request: HttpRequest, user, **kwargs) -> None:
+    """Connected to ``user_logged_in``: the 12-hour limit runs from the sign-in itself."""
+    if request is not None and hasattr(request, "session"):
+        request.session[SESSION_STARTED_KEY] = int(time.time())
+        touch_session(request)
 
 
 class SessionLimitsMiddleware:
-    """Sign a session out after SESSION_COOKIE_AGE idle or SESSION_MAX_AGE_SECONDS in all.
+    """Sign a session out after SESSION_IDLE_SECONDS idle or SESSION_MAX_AGE_SECONDS in all.
 
-    Each signed-in request restarts the idle timeout, but the session is written at most once
-    a minute. The maximum age ends long sessions however busy, so a laptop left signed in does
-    not stay signed in for days; the start is stamped on the first signed-in request.
+    The session row is written at sign-in, with its expiry 12 hours on, and not touched by
+    ordinary requests. Each signed-in response renews a signed cookie saying when the browser
+    was last active (at most once a minute); a request whose cookie is older than the idle
+    timeout, or missing once the idle timeout has passed since sign-in, is signed out.
     """
 
     def __init__(self, get_response) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        signed_out = False
         if request.user.is_authenticated:
             now = int(time.time())
-            started = request.session.setdefault(SESSION_STARTED_KEY, now)
-            if now - int(started) > settings.SESSION_MAX_AGE_SECONDS:
+            started = request.session.get(SESSION_STARTED_KEY)
+            cookie = _seen_at(request)
+            seen = cookie or started
+            if (
+                started is None
+                or now - int(started) > settings.SESSION_MAX_AGE_SECONDS
+                or now - int(seen) > settings.SESSION_IDLE_SECONDS
+            ):
                 logout(request)
-            elif now - int(request.session.get(SESSION_SEEN_KEY, 0)) >= SESSION_TOUCH_SECONDS:
+                signed_out = True
+            elif cookie is None or now - cookie >= SESSION_TOUCH_SECONDS:
                 touch_session(request)
-        return self.get_response(request)
+        response = self.get_response(request)
+        seen_now = getattr(request, "_swf_seen_now", None)
+        if seen_now and request.user.is_authenticated:
+            response.set_cookie(
+                SEEN_COOKIE,
+                signing.dumps({"s": _session_tag(request), "t": seen_now}, salt=SEEN_SALT),
+                max_age=settings.SESSION_MAX_AGE_SECONDS,
+                secure=settings.SESSION_COOKIE_SECURE,
+                httponly=True,
+                samesite="Lax",
+            )
+        elif signed_out:
+            response.delete_cookie(SEEN_COOKIE)
+        return response

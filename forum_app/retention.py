@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import timezone
 
@@ -37,6 +38,19 @@ def notifications_expire(now: datetime) -> int:
 
 
 retention_register("notifications", notifications_expire)
+
+
+def sessions_expire(now: datetime) -> int:
+    """Delete sessions past their expiry (12 hours after sign-in).
+
+    Django never deletes them on its own, so every backup would otherwise keep who signed in
+    when, for ever.
+    """
+    deleted, _ = Session.objects.filter(expire_date__lt=now).delete()
+    return deleted
+
+
+retention_register("sessions", sessions_expire)
 
 
 def retention_apply(*, now: datetime | None = None) -> dict[str, int]:

@@ -257,12 +257,15 @@ if env_str("OIDC_CLIENT_ID"):
 # the end; sign-in and receipt-guessing limits count per client, not per proxy.
 ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
-# Sessions: short idle timeout (kept sliding by SessionLimitsMiddleware), cookies never
-# readable by scripts. Pages warn two minutes before the end and offer to stay signed in.
-SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 30 * 60)
+# Sessions: a short idle timeout (kept sliding by SessionLimitsMiddleware in a signed cookie,
+# never in the database), cookies never readable by scripts. Pages warn two minutes before
+# the end and offer to stay signed in.
+SESSION_IDLE_SECONDS = env_int("SESSION_IDLE_SECONDS", 30 * 60)
 SESSION_WARNING_SECONDS = 120
-# However active, a signed-in session ends this long after it began.
+# However active, a signed-in session ends this long after it began. The session row is
+# written at sign-in with this expiry and purged daily once it has passed.
 SESSION_MAX_AGE_SECONDS = env_int("SESSION_MAX_AGE_SECONDS", 12 * 60 * 60)
+SESSION_COOKIE_AGE = SESSION_MAX_AGE_SECONDS
 # Days kept: sent or failed outbox emails, and records of steward exports.
 RETENTION_NOTIFICATION_DAYS = env_int("RETENTION_NOTIFICATION_DAYS", 180)
 RETENTION_EXPORT_DAYS = env_int("RETENTION_EXPORT_DAYS", 30)

@@ -223,6 +223,15 @@ class RaiseForm(OneTimeForm, IssueForm):
 
 class EditForm(IssueForm):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    redact = forms.BooleanField(
+        label=_("This edit removes words that could identify someone (a redaction)"),
+        required=False,
+        widget=forms.CheckboxInput(attrs={"aria-describedby": "id_redact_helptext"}),
+        help_text=_(
+            "The earlier wording is then removed everywhere the forum keeps it, its history "
+            "included. The history says that a convenor redacted the issue, and when."
+        ),
+    )
 
 
 class CommentForm(forms.Form):

@@ -431,6 +431,22 @@ class IssueRevision(models.Model):
         return f"Issue {self.issue_id}, version {self.version}"
 
 
+class IssueRedaction(models.Model):
+    """That a convenor removed words from an issue, by whom and when; never what was removed."""
+
+    issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="redactions")
+    redacted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    redacted_on = models.DateField()
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"Redaction of issue {self.issue_id} on {self.redacted_on}"
+
+
 class IssueEvent(models.Model):
     """One line of an issue's timeline. Holds no link to any person."""
 
@@ -442,6 +458,7 @@ class IssueEvent(models.Model):
         HIDDEN = "hidden", _("Hidden")
         UPDATE = "update", _("Update from the person who raised it")
         ALERT = "alert", _("Convenors alerted")
+        REDACTED = "redacted", _("Redacted")
 
     issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="events")
     happened_on = models.DateField()

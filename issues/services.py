@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from forum_app.demo import load_sample
-from forum_app.models import Forum, Membership, Role, User
+from forum_app.models import Forum, Membership, Notification, Role, User
 from forum_app.notifications import notify
 from issues import receipts, similar, waiting_room
 from issues.models import (
@@ -28,6 +28,7 @@ from issues.models import (
     Comment,
     Issue,
     IssueEvent,
+    IssueRedaction,
     IssueRevision,
     ServiceArea,
     Status,
@@ -424,11 +425,15 @@ def issue_hide(*, issue: Issue, actor: User, reason: str) -> Issue:
 
 
 @transaction.atomic
-def issue_edit(*, issue: Issue, actor: User, data: IssueData, expected_version: int) -> Issue:
+def issue_edit(
+    *, issue: Issue, actor: User, data: IssueData, expected_version: int, redact: bool = False
+) -> Issue:
     """Save an edit, keeping the previous text as a revision.
 
     Raises ``EditConflict`` when someone else saved since ``expected_version`` was read,
-    so nobody's words are overwritten without them seeing it.
+    so nobody's words are overwritten without them seeing it. A redaction (``redact``, for
+    convenors removing identifying words) keeps no earlier text at all: see
+    ``_redact``.
     """
     locked = Issue.objects.select_for_update(of=("self",)).select_related("forum").get(pk=issue.pk)
     if locked.version != expected_version:
@@ -436,31 +441,71 @@ def issue_edit(*, issue: Issue, actor: User, data: IssueData, expected_version: 
     _check_choices(locked.forum, data)
     was_fast_tracked = locked.needs_fast_track
     today = _today(locked.forum)
-    IssueRevision.objects.create(
-        issue=locked,
-        version=locked.version,
-        title=locked.title,
-        body=locked.body,
-        impact=locked.impact,
-        proposed_solution=locked.proposed_solution,
-        edited_by=actor,
-        edited_on=today,
-    )
+    if not redact:
+        IssueRevision.objects.create(
+            issue=locked,
+            version=locked.version,
+            title=locked.title,
+            body=locked.body,
+            impact=locked.impact,
+            proposed_solution=locked.proposed_solution,
+            edited_by=actor,
+            edited_on=today,
+        )
+    old_title = locked.title
     _apply(locked, data)
     locked.version += 1
     locked.full_clean()
     locked.save()
-    by_raiser = not locked.is_anonymous and locked.author_id == actor.pk
-    IssueEvent.objects.create(
-        issue=locked,
-        happened_on=today,
-        kind=IssueEvent.Kind.EDITED,
-        text=_("Edited by the person who raised it") if by_raiser else _("Edited by a convenor"),
-    )
+    if redact:
+        _redact(locked, actor=actor, today=today, old_title=old_title)
+    else:
+        by_raiser = not locked.is_anonymous and locked.author_id == actor.pk
+        IssueEvent.objects.create(
+            issue=locked,
+            happened_on=today,
+            kind=IssueEvent.Kind.EDITED,
+            text=_("Edited by the person who raised it")
+            if by_raiser
+            else _("Edited by a convenor"),
+        )
     if locked.needs_fast_track and not was_fast_tracked:
         _alert_convenors(locked)
     similar.invalidate(forum_id=locked.forum_id)
     return locked
+
+
+def _redact(issue: Issue, *, actor: User, today, old_title: str) -> None:
+    """Remove every stored copy of an issue's earlier wording; record only that it happened.
+
+    Earlier revisions are deleted, and emails waiting in (or kept by) the outbox that quote
+    the old title are given the new one. Once the transaction commits, the tables are
+    rewritten on PostgreSQL (``issues.tasks.rewrite_after_redaction``), so the old row
+    versions that still hold the words on disk go too. Sent briefs that quoted the issue are
+    frozen and keep their words.
+    """
+    IssueRevision.objects.filter(issue=issue).delete()
+    IssueRedaction.objects.create(issue=issue, redacted_by=actor, redacted_on=today)
+    IssueEvent.objects.create(
+        issue=issue,
+        happened_on=today,
+        kind=IssueEvent.Kind.REDACTED,
+        text=_(
+            "A convenor removed words that could identify someone. The earlier wording is not kept."
+        ),
+    )
+    link = _link(issue)
+    for notification in Notification.objects.filter(context__link=link):
+        if notification.context.get("title") == old_title:
+            notification.context["title"] = issue.title
+            notification.save(update_fields=["context"])
+    transaction.on_commit(_rewrite_later)
+
+
+def _rewrite_later() -> None:
+    from issues.tasks import rewrite_after_redaction
+
+    rewrite_after_redaction.delay()
 
 
 @transaction.atomic

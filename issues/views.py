@@ -241,6 +241,7 @@ def _detail_context(request: HttpRequest, issue: Issue, **extra) -> dict:
         "comments": issue.comments.for_display(),
         "events": issue.events.all(),
         "revisions": issue.revisions.all(),
+        "redactions": issue.redactions.select_related("redacted_by"),
         "merged_issues": issue.merged_issues.only("pk", "title", "forum_id"),
         "moderator": moderator,
         "can_edit": can_edit(request.membership, issue),
@@ -323,6 +324,7 @@ def issue_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user,
                 data=form.issue_data(),
                 expected_version=form.cleaned_data["version"],
+                redact=form.cleaned_data["redact"] and can_moderate(request.membership),
             )
         except services.EditConflict as conflict:
             retry = EditForm(
@@ -336,7 +338,12 @@ def issue_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Your changes have been saved."))
             return redirect(issue.get_absolute_url())
-    context = {"forum": request.forum, "issue": issue, "form": form}
+    context = {
+        "forum": request.forum,
+        "issue": issue,
+        "form": form,
+        "moderator": can_moderate(request.membership),
+    }
     return render(request, "issues/edit.html", context)
 
 

@@ -19,7 +19,7 @@ from django.utils import timezone
 from escalations.models import DifferenceReceipt
 from forum_app.models import Invitation, Membership, Notification, NotificationPreference, User
 from forum_app.services import user_deactivate
-from issues.models import Comment, Issue, IssueRevision, Support
+from issues.models import Comment, Issue, IssueRedaction, IssueRevision, Support
 from meetings.models import Attendance, BallotReceipt
 from summaries.dashboard import figures_changed
 from summaries.models import ExportRecord, PulseReceipt
@@ -243,6 +243,7 @@ def person_erase(*, user: User) -> User:
     Issue.objects.filter(author=user).update(author=None)
     Comment.objects.filter(author=user).update(author=None)
     IssueRevision.objects.filter(edited_by=user).update(edited_by=None)
+    IssueRedaction.objects.filter(redacted_by=user).update(redacted_by=None)
     Support.objects.filter(user=user).delete()
     Notification.objects.filter(models.Q(recipient=user) | models.Q(email__iexact=email)).delete()
     Invitation.objects.filter(email__iexact=email).delete()

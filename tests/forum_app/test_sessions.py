@@ -1,18 +1,20 @@
 """Sessions end after 30 minutes idle or 12 hours however busy (with a warning and a way to
 stay signed in), and at once when an account is switched off."""
 
+import hashlib
 import time
 
 import pytest
 from django.contrib.admin.sites import site
 from django.contrib.sessions.models import Session
+from django.core import signing
 from django.db import connection
 from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from forum_app.admin import UserAdmin
-from forum_app.middleware import SESSION_SEEN_KEY, SESSION_STARTED_KEY
+from forum_app.middleware import SEEN_COOKIE, SEEN_SALT, SESSION_STARTED_KEY
 from forum_app.models import User
 from forum_app.services import user_deactivate
 from tests.conftest import client_for
@@ -26,6 +28,13 @@ def age_session(client, seconds: int) -> None:
     session = client.session
     session[SESSION_STARTED_KEY] = int(time.time()) - seconds
     session.save()
+
+
+def last_seen(client, seconds_ago: int) -> None:
+    """Make the browser's seen-cookie say it was last active ``seconds_ago``."""
+    tag = hashlib.sha256(client.session.session_key.encode()).hexdigest()[:16]
+    value = {"s": tag, "t": int(time.time()) - seconds_ago}
+    client.cookies[SEEN_COOKIE] = signing.dumps(value, salt=SEEN_SALT)
 
 
 def test_a_busy_session_ends_after_the_maximum_age(forum, member, settings):
@@ -50,37 +59,47 @@ def test_a_session_younger_than_the_maximum_carries_on(forum, member, settings):
 
 def test_the_maximum_is_twelve_hours_and_idle_is_thirty_minutes(settings):
     assert settings.SESSION_MAX_AGE_SECONDS == 12 * 60 * 60
-    assert settings.SESSION_COOKIE_AGE == 30 * 60
+    assert settings.SESSION_IDLE_SECONDS == 30 * 60
+    assert settings.SESSION_COOKIE_AGE == settings.SESSION_MAX_AGE_SECONDS
 
 
-def stored_expiry(client):
-    return Session.objects.get(session_key=client.session.session_key).expire_date
+def session_writes(queries) -> list[str]:
+    return [
+        q["sql"]
+        for q in queries
+        if "django_session" in q["sql"] and q["sql"].split()[0] in {"INSERT", "UPDATE", "DELETE"}
+    ]
 
 
-def test_activity_slides_the_idle_timeout_but_writes_at_most_once_a_minute(forum, member):
+def test_activity_never_writes_the_session_and_slides_the_idle_timeout_in_the_browser(
+    forum, member
+):
     client = client_for(member)
     client.get(forum_page(forum))
-    first = stored_expiry(client)
+    last_seen(client, 90)
 
     with CaptureQueriesContext(connection) as queries:
+        response = client.get(forum_page(forum))
         client.get(forum_page(forum))
-    assert not [q for q in queries if "UPDATE" in q["sql"] and "django_session" in q["sql"]]
-    assert stored_expiry(client) == first
+        client.post(reverse("session_extend"))
 
-    session = client.session
-    session[SESSION_SEEN_KEY] = int(time.time()) - 90
-    session.save()
-    written = stored_expiry(client)
-    client.get(forum_page(forum))
-    assert stored_expiry(client) > written
+    assert session_writes(queries) == []
+    assert SEEN_COOKIE in response.cookies  # the idle timer restarted, in the browser
 
 
-def test_a_session_quiet_for_longer_than_the_idle_timeout_is_signed_out(forum, member):
+def test_the_seen_cookie_is_renewed_at_most_once_a_minute(forum, member):
     client = client_for(member)
     client.get(forum_page(forum))
-    Session.objects.filter(session_key=client.session.session_key).update(
-        expire_date=Session.objects.get().expire_date.replace(year=2000)
-    )
+    last_seen(client, 10)
+    assert SEEN_COOKIE not in client.get(forum_page(forum)).cookies
+    last_seen(client, 70)
+    assert SEEN_COOKIE in client.get(forum_page(forum)).cookies
+
+
+def test_a_session_quiet_for_longer_than_the_idle_timeout_is_signed_out(forum, member, settings):
+    client = client_for(member)
+    client.get(forum_page(forum))
+    last_seen(client, settings.SESSION_IDLE_SECONDS + 5)
 
     response = client.get(forum_page(forum))
 
@@ -88,19 +107,40 @@ def test_a_session_quiet_for_longer_than_the_idle_timeout_is_signed_out(forum, m
     assert "/accounts/login/" in response.url
 
 
+def test_a_seen_cookie_from_another_session_or_forged_does_not_count(forum, member, settings):
+    client = client_for(member)
+    client.get(forum_page(forum))
+    age_session(client, settings.SESSION_IDLE_SECONDS + 60)
+    client.cookies[SEEN_COOKIE] = signing.dumps(
+        {"s": "another-session", "t": int(time.time())}, salt=SEEN_SALT
+    )
+    assert client.get(forum_page(forum)).status_code == 302
+    other = client_for(member)
+    age_session(other, settings.SESSION_IDLE_SECONDS + 60)
+    other.cookies[SEEN_COOKIE] = "forged"
+    assert other.get(forum_page(forum)).status_code == 302
+
+
+def test_expired_sessions_are_purged_daily(forum, member):
+    from forum_app.retention import retention_apply
+
+    client_for(member)
+    Session.objects.update(expire_date=Session.objects.get().expire_date.replace(year=2000))
+    assert retention_apply()["sessions"] == 1
+    assert not Session.objects.exists()
+
+
 def test_signed_in_pages_carry_the_warning_with_the_time_left(forum, member, settings):
     client = client_for(member)
     client.get(forum_page(forum))
-    session = client.session
-    session[SESSION_SEEN_KEY] = int(time.time()) - 600
-    session.save()
+    last_seen(client, 600)
 
     page = client.get(reverse("join")).content.decode()
 
     assert 'id="session-warning"' in page
     left = int(page.split('data-seconds-left="')[1].split('"')[0])
-    # The request itself restarted the idle timeout (the last write was over a minute ago).
-    assert settings.SESSION_COOKIE_AGE - 5 <= left <= settings.SESSION_COOKIE_AGE
+    # The request itself restarted the idle timeout (the last renewal was over a minute ago).
+    assert settings.SESSION_IDLE_SECONDS - 5 <= left <= settings.SESSION_IDLE_SECONDS
     assert "Stay signed in" in page
 
 
@@ -125,18 +165,15 @@ def test_anonymous_pages_have_no_warning(db):
 def test_stay_signed_in_restarts_the_idle_timeout(forum, member, settings):
     client = client_for(member)
     client.get(forum_page(forum))
-    session = client.session
-    session[SESSION_SEEN_KEY] = int(time.time()) - 25 * 60
-    session.save()
-    before = stored_expiry(client)
+    last_seen(client, 25 * 60)
 
     response = client.post(
         reverse("session_extend"), {"next": "/evil.example"}, headers={"accept": "application/json"}
     )
 
     assert response.status_code == 200
-    assert settings.SESSION_COOKIE_AGE - 5 <= response.json()["seconds_left"]
-    assert stored_expiry(client) > before
+    assert settings.SESSION_IDLE_SECONDS - 5 <= response.json()["seconds_left"]
+    assert SEEN_COOKIE in response.cookies
 
 
 def test_stay_signed_in_without_javascript_returns_to_the_page(forum, member):
