@@ -2,8 +2,8 @@ import hashlib
 import time
 
 from django.conf import settings
-from django.core import signing
 from django.contrib.auth import logout
+from django.core import signing
 from django.http import HttpRequest, HttpResponse
 
 from forum_app.permissions import mfa_setup_redirect, needs_mfa

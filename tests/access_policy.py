@@ -51,7 +51,10 @@ POLICY: dict[str, Rule] = {
     # Issues: members and convenors of the forum only; convenors moderate.
     "issues:list": Rule(FORUM_MEMBERS, args="forum"),
     "issues:raise": Rule(FORUM_MEMBERS, args="forum"),
-    "issues:similar": Rule(FORUM_MEMBERS, args="forum", data={"title": "Caseloads too high"}),
+    "issues:receipt": Rule(FORUM_MEMBERS, args="forum"),
+    "issues:similar": Rule(
+        FORUM_MEMBERS, method="post", args="forum", data={"title": "Caseloads too high"}
+    ),
     "issues:follow": Rule(FORUM_MEMBERS, args="forum"),
     "issues:follow_update": Rule(FORUM_MEMBERS, method="post", args="forum", data={"body": "x"}),
     "issues:detail": Rule(FORUM_MEMBERS, args="issue"),

@@ -1,9 +1,8 @@
 """Genuine updates from an anonymous raiser are marked so members can tell them apart."""
 
 from forum_app.models import User
-from issues import services as issue_services
 from tests.conftest import client_for
-from tests.factories import CommentFactory, UserFactory
+from tests.factories import CommentFactory, UserFactory, post_raiser_update, raise_issue
 from tests.issues.conftest import issue_data
 
 BADGE = "data-raiser-badge"
@@ -13,12 +12,8 @@ BADGE_LABEL = "posted by the person who raised this issue, with its private rece
 def test_a_genuine_raiser_update_carries_a_labelled_badge_and_an_impostor_does_not(
     forum, lists, member
 ):
-    raised = issue_services.issue_raise(
-        forum=forum, actor=member, data=issue_data(lists), anonymous=True
-    )
-    issue_services.issue_raiser_update(
-        forum=forum, receipt=raised.receipt, body="It happened again today."
-    )
+    raised = raise_issue(forum=forum, actor=member, data=issue_data(lists), anonymous=True)
+    post_raiser_update(forum=forum, receipt=raised.receipt, body="It happened again today.")
     # An account named before the rule existed, or through the database.
     impostor = UserFactory(display_name="The person who raised this")
     User.objects.filter(pk=impostor.pk).update(display_name="The person who raised this")

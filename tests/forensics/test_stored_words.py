@@ -1,0 +1,86 @@
+"""What a copy of the database must not hold: authenticator secrets in clear, redacted words."""
+
+import pytest
+from allauth.mfa.adapter import DefaultMFAAdapter
+from allauth.mfa.models import Authenticator
+from allauth.mfa.utils import decrypt
+
+from forum_app.accounts import MFAAdapter
+from issues import services
+from tests.factories import raise_issue, with_totp
+from tests.forensics.conftest import heap, user_tables
+from tests.issues.conftest import issue_data
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.services]
+
+MARKER = b"Zebedee-Quist"
+
+
+def anywhere(needle: bytes) -> list[str]:
+    """The attack: every table whose rows, live or dead, hold ``needle`` in any column."""
+    return [
+        table
+        for table in user_tables()
+        if any(
+            isinstance(value, bytes) and needle in value
+            for version in heap(table)
+            for value in version.values.values()
+        )
+    ]
+
+
+def test_authenticator_secrets_are_not_in_the_database(pageinspect, convenor):
+    secret = decrypt(Authenticator.objects.get(user=convenor, type="totp").data["secret"])
+    assert secret
+    assert anywhere(secret.encode()) == []
+
+
+def test_the_attack_finds_secrets_stored_in_clear(pageinspect, member, monkeypatch):
+    monkeypatch.setattr(MFAAdapter, "encrypt", DefaultMFAAdapter.encrypt)
+    monkeypatch.setattr(MFAAdapter, "decrypt", DefaultMFAAdapter.decrypt)
+    with_totp(member)
+    secret = Authenticator.objects.get(user=member, type="totp").data["secret"]
+    assert anywhere(secret.encode()) == ["mfa_authenticator"]
+
+
+def identifying_issue(forum, lists, member):
+    data = issue_data(lists, title="Zebedee-Quist shouts at us", body="Zebedee-Quist, east team.")
+    issue = raise_issue(forum=forum, actor=member, data=data, anonymous=True).issue
+    return services.issue_edit(
+        issue=issue,
+        actor=member,
+        data=issue_data(lists, title="Zebedee-Quist shouts", body="Zebedee-Quist again."),
+        expected_version=issue.version,
+    )
+
+
+def test_a_redaction_leaves_the_words_nowhere_in_the_database(
+    pageinspect, forum, lists, member, convenor
+):
+    issue = identifying_issue(forum, lists, member)
+    assert "issues_issuerevision" in anywhere(MARKER)
+
+    services.issue_edit(
+        issue=issue,
+        actor=convenor,
+        data=issue_data(lists, title="A manager shouts at us", body="In one team."),
+        expected_version=issue.version,
+        redact=True,
+    )
+
+    assert anywhere(MARKER) == []
+
+
+def test_the_attack_finds_redacted_words_in_old_row_versions_without_the_rewrite(
+    pageinspect, forum, lists, member, convenor, monkeypatch
+):
+    monkeypatch.setattr(services, "_rewrite_later", lambda: None)
+    issue = identifying_issue(forum, lists, member)
+    services.issue_edit(
+        issue=issue,
+        actor=convenor,
+        data=issue_data(lists, title="A manager shouts at us", body="In one team."),
+        expected_version=issue.version,
+        redact=True,
+    )
+    assert "issues_issue" in anywhere(MARKER)  # the issue's old row version, on disk
