@@ -13,7 +13,23 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
-class UserManager(BaseUserManager["User"]):
+class UserQuerySet(models.QuerySet["User"]):
+    def active_in(self, forum: "Forum", *roles: str) -> "UserQuerySet":
+        """The people ``forum`` can reach in one of ``roles``: the forum's roster.
+
+        An active account with an active membership in one of the roles. Every list of
+        recipients and every choice of a person (a brief's leaders, the ladder) starts here,
+        so a switched-off account or a membership that ended is never written to or offered.
+        """
+        return self.filter(
+            is_active=True,
+            memberships__forum=forum,
+            memberships__status=Membership.Status.ACTIVE,
+            memberships__role__in=roles,
+        )
+
+
+class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
     use_in_migrations = True
 
     def create_user(self, email: str, password: str | None = None, **extra) -> "User":

@@ -35,7 +35,7 @@ from escalations.models import (
 from escalations.pdf import render_brief_html, render_brief_pdf
 from escalations.services.evidence import theme_evidence
 from escalations.services.followups import cancel_due_reminders, response_reminders_schedule
-from forum_app.models import Forum, Membership, Role, User
+from forum_app.models import Forum, Role, User
 from forum_app.notifications import notify
 from meetings.models import Decision, Outcome, Theme
 
@@ -56,19 +56,11 @@ class BriefData:
 
 def forum_leaders(forum: Forum):
     """Active leaders of ``forum``: the only people a brief may be addressed to."""
-    return User.objects.filter(
-        memberships__forum=forum,
-        memberships__role=Role.LEADER,
-        memberships__status=Membership.Status.ACTIVE,
-    ).order_by("display_name", "pk")
+    return User.objects.active_in(forum, Role.LEADER).order_by("display_name", "pk")
 
 
 def forum_convenors(forum: Forum):
-    return User.objects.filter(
-        memberships__forum=forum,
-        memberships__role=Role.CONVENOR,
-        memberships__status=Membership.Status.ACTIVE,
-    ).order_by("pk")
+    return User.objects.active_in(forum, Role.CONVENOR).order_by("pk")
 
 
 def reference_prefix(forum: Forum) -> str:

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from forum_app.models import PARTICIPANT_ROLES, Forum, Membership, Notification, User
+from forum_app.models import PARTICIPANT_ROLES, Forum, Notification, User
 from forum_app.notifications import notify
 from meetings.models import Meeting, Phase
 from meetings.permissions import require_convenor
@@ -57,12 +57,7 @@ def next_meeting_times(meeting: Meeting) -> tuple[datetime, datetime]:
 
 def members_to_invite(forum: Forum):
     """People who take part in the forum: active members and convenors."""
-    return User.objects.filter(
-        is_active=True,
-        memberships__forum=forum,
-        memberships__status=Membership.Status.ACTIVE,
-        memberships__role__in=list(PARTICIPANT_ROLES),
-    ).order_by("pk")
+    return User.objects.active_in(forum, *PARTICIPANT_ROLES).order_by("pk")
 
 
 def _check(data: MeetingData) -> None:
