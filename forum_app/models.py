@@ -301,6 +301,8 @@ class Notification(models.Model):
     last_error = models.TextField(blank=True)
     due_at = models.DateTimeField(default=timezone.now, db_index=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # When the first attempt was made: passing failures are retried for a set time from it.
+    first_tried_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

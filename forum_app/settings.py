@@ -156,10 +156,12 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "Europe/London"
-# Emails: a transient failure is retried after 30 s, 60 s, 120 s… (with jitter), up to
-# this many attempts in all, then listed as failed.
+# Emails: a passing failure (the mail server busy or unreachable) is retried after 30 s, 60 s,
+# 120 s… (with jitter, at most 15 minutes apart) by the sweeper, for this many hours after the
+# first attempt, then listed as failed. The sweeper runs every NOTIFICATION_SWEEP_SECONDS.
 NOTIFICATION_RETRY_BASE_SECONDS = env_int("NOTIFICATION_RETRY_BASE_SECONDS", 30)
-NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 5)
+NOTIFICATION_RETRY_HOURS = env_int("NOTIFICATION_RETRY_HOURS", 24)
+NOTIFICATION_SWEEP_SECONDS = env_int("NOTIFICATION_SWEEP_SECONDS", 60)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -23,6 +23,11 @@ forum_patterns = [
         name="notifications_failed",
     ),
     path(
+        "notifications/failed/send-again/",
+        notification_views.notifications_retry_failed,
+        name="notifications_retry_failed",
+    ),
+    path(
         "notifications/<int:pk>/retry/",
         notification_views.notification_retry,
         name="notification_retry",
