@@ -120,8 +120,11 @@ def person(forum, role: str, name: str):
     return MembershipFactory(forum=forum, role=role, user__display_name=name).user
 
 
-def live_a_forums_life(text: dict[str, str], monkeypatch) -> None:
-    """Every kind of email, each produced by the service that sends it, holding ``text``."""
+def live_a_forums_life(text: dict[str, str], monkeypatch, also=None) -> None:
+    """Every kind of email, each produced by the service that sends it, holding ``text``.
+
+    ``also(forum)``, if given, adds people to the forum before its life begins.
+    """
     monkeypatch.setattr(briefs, "render_brief_pdf", lambda html: b"%PDF-1.7 stand-in")
     forum = ForumFactory(name=text["forum"])
     convenor = person(forum, Role.CONVENOR, text["convenor"])
@@ -132,6 +135,8 @@ def live_a_forums_life(text: dict[str, str], monkeypatch) -> None:
     NotificationPreference.objects.create(
         user=reader, kind="meeting_scheduled", delivery=Delivery.DAILY
     )
+    if also is not None:
+        also(forum)
     today = timezone.localdate()
 
     joiner = UserFactory(display_name=text["joiner"])
