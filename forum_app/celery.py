@@ -29,6 +29,11 @@ app.conf.beat_schedule = {
         "schedule": SWEEP_EVERY,
         "options": {"expires": SWEEP_EXPIRES},
     },
+    "meeting-notices-sweep": {
+        "task": "meetings.tasks.sweep_meeting_notices",
+        "schedule": SWEEP_EVERY,
+        "options": {"expires": SWEEP_EXPIRES},
+    },
     "daily-digest": {
         "task": "forum_app.tasks.send_digests",
         "schedule": crontab(hour=7, minute=0),

@@ -38,6 +38,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from forum_app.handoff import hand_off
 from forum_app.models import (
     Delivery,
     Forum,
@@ -182,13 +183,7 @@ def dispatch(ids: int | Iterable[int]) -> None:
 
     ids = [ids] if isinstance(ids, int) else list(ids)
     for start in range(0, len(ids), CHUNK):
-        try:
-            send_notifications.delay(ids[start : start + CHUNK])
-        except Exception:
-            logger.warning(
-                "Could not hand %s notification(s) to a worker; the sweeper will send them.",
-                len(ids) - start,
-            )
+        if not hand_off(send_notifications, ids[start : start + CHUNK]):
             return
 
 
