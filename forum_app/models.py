@@ -351,3 +351,23 @@ class NotificationPreference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user}: {self.kind} {self.delivery}"
+
+
+class CacheEntry(models.Model):
+    """A row of the database cache (Django's DatabaseCache), used while Redis is down.
+
+    See ``forum_app.cache``. A model only so that a migration makes the table; nothing but
+    the cache reads or writes it.
+    """
+
+    cache_key = models.CharField(max_length=255, primary_key=True)
+    value = models.TextField()
+    expires = models.DateTimeField(db_index=True)
+
+    class Meta:
+        db_table = "forum_app_cache"
+        verbose_name = _("cache entry")
+        verbose_name_plural = _("cache entries")
+
+    def __str__(self) -> str:
+        return self.cache_key

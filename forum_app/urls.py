@@ -41,6 +41,7 @@ forum_patterns = [
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("healthz/broker", views.healthz_broker, name="healthz_broker"),
     path("accessibility/", views.accessibility, name="accessibility"),
     path("join/", views.join, name="join"),
     path("session/extend/", views.session_extend, name="session_extend"),

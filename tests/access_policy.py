@@ -38,6 +38,7 @@ POLICY: dict[str, Rule] = {
     # Public and account-level pages.
     "home": Rule(everyone(200, leader=302)),
     "healthz": Rule(everyone(200)),
+    "healthz_broker": Rule(everyone(200)),
     "accessibility": Rule(everyone(200)),
     "join": Rule({p: 200 for p in SIGNED_IN}),
     "session_extend": Rule({p: 302 for p in SIGNED_IN}, method="post"),

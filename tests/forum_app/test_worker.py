@@ -31,6 +31,7 @@ from django.db.models import F
 from django.urls import reverse
 
 from forum_app.celery import app as celery_app
+from forum_app.handoff import broker_rest_end
 from forum_app.models import Notification
 from forum_app.notifications import CHUNK, LEASE, notify, outbox_sweep
 from tests.conftest import client_for, require_service
@@ -194,6 +195,7 @@ def forget_connections() -> None:
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
     kombu.pools.reset()
+    broker_rest_end()
 
 
 class Workers:
