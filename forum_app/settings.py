@@ -215,8 +215,14 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Social Work Forum] "
+# Failed sign-ins: per account, waits that grow (5 a minute, 10 in 15 minutes, 20 an hour);
+# per address a ceiling a whole office behind one NAT does not reach (300 in 15 minutes), so
+# one person cannot lock colleagues out. Account limits come first: a refused guess at one
+# account does not use up the address's allowance.
 ACCOUNT_RATE_LIMITS = {
-    "login_failed": "5/5m/ip,5/5m/key",
+    "login_failed": "5/1m/key,10/15m/key,20/1h/key,300/15m/ip",
+    # Every sign-in attempt, right or wrong, from one address (allauth's default is 30).
+    "login": "300/m/ip",
     "signup": "20/h/ip",
     "reset_password": "20/m/ip,5/m/key",
     "confirm_email": "1/3m/key",

@@ -19,6 +19,7 @@ from forum_app.cache import FailoverRedisCache
 from forum_app.handoff import broker_rest_end
 from forum_app.models import Notification
 from issues.models import Category, ServiceArea
+from issues.receipts import ADDRESS_LIMIT, new_receipt
 from issues.services import forum_defaults_create, issue_raise
 from tests.access_policy import PERSONAS, POLICY
 from tests.conftest import client_for
@@ -143,6 +144,11 @@ def test_sign_in_dashboard_and_receipts_work_and_stay_limited_while_redis_is_dow
         assert page.status_code == 200 and raised.issue.title in page.text
 
         # The limits fall back to the database: they still hold, not "no limit".
+        answers = [
+            client_for(member).post(follow, {"receipt": new_receipt()}).status_code
+            for _ in range(ADDRESS_LIMIT + 1)
+        ]
+        assert answers[-1] == 429 and answers.count(200) == ADDRESS_LIMIT
         target = UserFactory()
         guesser = client_for(None)
         for _attempt in range(20):
