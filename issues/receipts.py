@@ -14,14 +14,15 @@ an address (a council's staff usually reach the forum through one address):
   getting at least eight letters (40 bits) right at once. A colleague's code shares no part
   with the guesser's, so it still opens its issue.
 - **Per address.** An address that sends more than ``ADDRESS_LIMIT`` wrong codes in the hour
-  is told to slow down, and its further wrong codes are no longer counted against parts (so
-  nobody can flood the counts until every code is refused). A right code still opens its
-  issue.
+  is told to slow down. Its wrong codes still count against their parts (otherwise using up
+  the allowance first would switch the part limit off); a right code still opens its issue.
 
 Counts live in the cache (in the database while Redis is down) for the hour they belong to.
 They hold no account, no code and no issue: an address's count is keyed by a keyed digest of
-the address, and a part's count by 12 bits of a keyed digest of the part, which many parts
-share, so the counts cannot be turned back into anyone's code. A right code writes nothing.
+the address, and a part's count by 14 bits of a keyed digest of the part, which 64 possible
+parts share, so the counts cannot be turned back into anyone's code. Making every code wait
+would take about 160,000 wrong codes in an hour (45 a second), more than the server answers
+besides its other work. A right code writes nothing.
 """
 
 import base64
@@ -69,7 +70,7 @@ WINDOW_SECONDS = 60 * 60
 PART_LETTERS = 4
 PART_LIMIT = 10
 ADDRESS_LIMIT = 30
-PART_DIGEST_BITS = 12
+PART_DIGEST_BITS = 14
 
 
 def _digest(purpose: str, value: str) -> str:
@@ -90,7 +91,7 @@ def _part_keys(code: str, window: int) -> list[str]:
     for index in range(0, len(letters), PART_LETTERS):
         part = letters[index : index + PART_LETTERS]
         bucket = int(_digest("part", f"{index}:{part}"), 16) >> (256 - PART_DIGEST_BITS)
-        keys.append(f"receipts:part:{window}:{index // PART_LETTERS}:{bucket:03x}")
+        keys.append(f"receipts:part:{window}:{index // PART_LETTERS}:{bucket:04x}")
     return keys
 
 
@@ -134,10 +135,10 @@ def code_refused(code: str, *, now: float | None = None) -> Refusal | None:
 def wrong_code(request: HttpRequest, code: str, *, now: float | None = None) -> Refusal | None:
     """Count a code that matched nothing; a refusal if its address must now slow down."""
     window = _window(now)
+    for key in _part_keys(code, window):
+        _count(key)
     address = _address_key(request, window)
     if (cache.get(address) or 0) >= ADDRESS_LIMIT:
         return Refusal(until=_window_ends(window))
     _count(address)
-    for key in _part_keys(code, window):
-        _count(key)
     return None
