@@ -33,7 +33,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives, mailers
 from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
-from django.db.models import F, Value
+from django.db.models import Case, F, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -457,10 +457,12 @@ class _ChunkSender:
 
 def _hand_back(rows: list[Notification]) -> None:
     """Put claimed rows that were never tried back in the queue, due now, as if never claimed."""
+    never_tried = Case(When(attempts=1, then=Value(None)), default=F("first_tried_at"))
     for row in rows:
         _mine(row).update(
             status=Notification.Status.PENDING,
             attempts=F("attempts") - 1,
+            first_tried_at=never_tried,
             due_at=timezone.now(),
         )
 

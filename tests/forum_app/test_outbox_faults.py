@@ -144,7 +144,9 @@ def test_a_task_that_fails_mid_chunk_hands_back_the_rows_it_never_tried(monkeypa
     # The third went to the relay but its fate was never written: it waits for the lease.
     assert (ordered[2].status, ordered[2].attempts) == ("sending", 1)
     # The other three were never tried: they are back in the queue, due now, unattempted.
-    assert [(r.status, r.attempts) for r in ordered[3:]] == [("pending", 0)] * 3
+    assert [(r.status, r.attempts, r.first_tried_at) for r in ordered[3:]] == [
+        ("pending", 0, None)
+    ] * 3
     assert all(r.due_at <= timezone.now() for r in ordered[3:])
     assert outbox_sweep() == 3
     assert len(mail.outbox) == 6
