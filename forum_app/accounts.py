@@ -62,8 +62,8 @@ class AccountAdapter(DefaultAccountAdapter):
             "The email address or password is not right. Check them and try again."
         ),
         "too_many_login_attempts": gettext_lazy(
-            "Too many failed attempts to sign in. Wait 5 minutes and try again, "
-            "or reset your password."
+            "Too many failed attempts to sign in. Wait a few minutes and try again (the wait "
+            "grows after more failures), or reset your password."
         ),
     }
 

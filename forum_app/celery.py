@@ -5,12 +5,15 @@ REDIS_URL, ``manage.py run_embedded`` runs the same schedule in-process.
 """
 
 import os
+from datetime import timedelta
 
 from celery import Celery
-from celery.schedules import crontab
+from celery.schedules import crontab, schedule
 from celery.signals import worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "forum_app.settings")
+
+from django.conf import settings  # noqa: E402 — needs DJANGO_SETTINGS_MODULE
 
 app = Celery("forum_app")
 app.config_from_object("django.conf:settings", namespace="CELERY")
@@ -18,11 +21,18 @@ app.autodiscover_tasks()
 
 # The database says what is due; beat only wakes the sweeper. Expiry stops a backlog of
 # sweeps piling up while no worker runs.
+SWEEP_EVERY = schedule(run_every=timedelta(seconds=settings.NOTIFICATION_SWEEP_SECONDS))
+SWEEP_EXPIRES = max(1, settings.NOTIFICATION_SWEEP_SECONDS - 5)
 app.conf.beat_schedule = {
     "outbox-sweep": {
         "task": "forum_app.tasks.sweep_outbox",
-        "schedule": crontab(),
-        "options": {"expires": 55},
+        "schedule": SWEEP_EVERY,
+        "options": {"expires": SWEEP_EXPIRES},
+    },
+    "meeting-notices-sweep": {
+        "task": "meetings.tasks.sweep_meeting_notices",
+        "schedule": SWEEP_EVERY,
+        "options": {"expires": SWEEP_EXPIRES},
     },
     "anonymous-publish": {
         "task": "issues.tasks.publish_anonymous",
@@ -62,4 +72,4 @@ app.conf.beat_schedule = {
 @worker_ready.connect
 def sweep_when_a_worker_starts(sender, **kwargs) -> None:
     """A worker coming back after an outage sends what waited, without waiting for beat."""
-    sender.app.send_task("forum_app.tasks.sweep_outbox", expires=55)
+    sender.app.send_task("forum_app.tasks.sweep_outbox", expires=SWEEP_EXPIRES)

@@ -16,7 +16,23 @@ from django.utils.translation import gettext_lazy as _
 from forum_app.names import is_reserved, validate_display_name
 
 
-class UserManager(BaseUserManager["User"]):
+class UserQuerySet(models.QuerySet["User"]):
+    def active_in(self, forum: "Forum", *roles: str) -> "UserQuerySet":
+        """The people ``forum`` can reach in one of ``roles``: the forum's roster.
+
+        An active account with an active membership in one of the roles. Every list of
+        recipients and every choice of a person (a brief's leaders, the ladder) starts here,
+        so a switched-off account or a membership that ended is never written to or offered.
+        """
+        return self.filter(
+            is_active=True,
+            memberships__forum=forum,
+            memberships__status=Membership.Status.ACTIVE,
+            memberships__role__in=roles,
+        )
+
+
+class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
     use_in_migrations = True
 
     def create_user(self, email: str, password: str | None = None, **extra) -> "User":
@@ -306,6 +322,8 @@ class Notification(models.Model):
     last_error = models.TextField(blank=True)
     due_at = models.DateTimeField(default=timezone.now, db_index=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # When the first attempt was made: passing failures are retried for a set time from it.
+    first_tried_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -391,3 +409,23 @@ class SealedEntry(models.Model):
 
     def __str__(self) -> str:
         return f"Sealed answer in box {self.box_id}"
+
+
+class CacheEntry(models.Model):
+    """A row of the database cache (Django's DatabaseCache), used while Redis is down.
+
+    See ``forum_app.cache``. A model only so that a migration makes the table; nothing but
+    the cache reads or writes it.
+    """
+
+    cache_key = models.CharField(max_length=255, primary_key=True)
+    value = models.TextField()
+    expires = models.DateTimeField(db_index=True)
+
+    class Meta:
+        db_table = "forum_app_cache"
+        verbose_name = _("cache entry")
+        verbose_name_plural = _("cache entries")
+
+    def __str__(self) -> str:
+        return self.cache_key

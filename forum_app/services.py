@@ -38,12 +38,7 @@ def forum_create(*, name: str, slug: str, convenor: User, description: str = "")
 
 
 def _convenors(forum: Forum):
-    return User.objects.filter(
-        memberships__forum=forum,
-        memberships__role=Role.CONVENOR,
-        memberships__status=Membership.Status.ACTIVE,
-        is_active=True,
-    )
+    return User.objects.active_in(forum, Role.CONVENOR).order_by("pk")
 
 
 @transaction.atomic

@@ -150,17 +150,35 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "forum_app.User"
 
 REDIS_URL = env_str("REDIS_URL")
+# Every call to Redis (cache or broker) gives up after this long, and the page carries on.
+REDIS_TIMEOUT_SECONDS = 1
+# While Redis cannot answer, the cache is a table in the database (forum_app.cache), so the
+# sign-in and receipt limits hold and pages work.
+DATABASE_CACHE = {
+    "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+    "LOCATION": "forum_app_cache",
+    "KEY_PREFIX": "swf",
+    "OPTIONS": {"MAX_ENTRIES": 10000},
+}
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "forum_app.cache.FailoverRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "swf",
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
-        }
+            "FALLBACK": "database",
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+                "socket_timeout": REDIS_TIMEOUT_SECONDS,
+            },
+        },
+        "database": DATABASE_CACHE,
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "database": DATABASE_CACHE,
+    }
 
 # Celery: with REDIS_URL a real worker and beat run the tasks; without, they run in-process.
 CELERY_BROKER_URL = REDIS_URL or "memory://"
@@ -171,24 +189,32 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 120
 CELERY_TASK_SOFT_TIME_LIMIT = 100
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 2}
+# A page that queues work must not hang while the broker is down or hung: every read and
+# write on the broker's connection gives up after REDIS_TIMEOUT_SECONDS, a publish is tried
+# once more on a new connection (a restarted Redis drops the pooled one), and then the work is
+# left for the sweepers (forum_app.handoff).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 3600,
+    "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+    "socket_timeout": REDIS_TIMEOUT_SECONDS,
+}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_CONNECTION_TIMEOUT = 2
-# A page that queues an email must not hang while the broker is down: give up quickly and
-# leave the outbox row for the sweeper.
+CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_TIMEOUT_SECONDS
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
-    "max_retries": 2,
+    "max_retries": 1,
     "interval_start": 0,
-    "interval_step": 0.2,
-    "interval_max": 0.5,
+    "interval_step": 0,
+    "interval_max": 0,
 }
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "Europe/London"
-# Emails: a transient failure is retried after 30 s, 60 s, 120 s… (with jitter), up to
-# this many attempts in all, then listed as failed.
+# Emails: a passing failure (the mail server busy or unreachable) is retried after 30 s, 60 s,
+# 120 s… (with jitter, at most 15 minutes apart) by the sweeper, for this many hours after the
+# first attempt, then listed as failed. The sweeper runs every NOTIFICATION_SWEEP_SECONDS.
 NOTIFICATION_RETRY_BASE_SECONDS = env_int("NOTIFICATION_RETRY_BASE_SECONDS", 30)
-NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 5)
+NOTIFICATION_RETRY_HOURS = env_int("NOTIFICATION_RETRY_HOURS", 24)
+NOTIFICATION_SWEEP_SECONDS = env_int("NOTIFICATION_SWEEP_SECONDS", 60)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -218,8 +244,14 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Social Work Forum] "
+# Failed sign-ins: per account, waits that grow (5 a minute, 10 in 15 minutes, 20 an hour);
+# per address a ceiling a whole office behind one NAT does not reach (300 in 15 minutes), so
+# one person cannot lock colleagues out. Account limits come first: a refused guess at one
+# account does not use up the address's allowance.
 ACCOUNT_RATE_LIMITS = {
-    "login_failed": "5/5m/ip,5/5m/key",
+    "login_failed": "5/1m/key,10/15m/key,20/1h/key,300/15m/ip",
+    # Every sign-in attempt, right or wrong, from one address (allauth's default is 30).
+    "login": "300/m/ip",
     "signup": "20/h/ip",
     "reset_password": "20/m/ip,5/m/key",
     "confirm_email": "1/3m/key",
@@ -276,7 +308,7 @@ SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not (DEBUG or TESTING))
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^healthz/broker$"]
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = False

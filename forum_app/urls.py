@@ -23,6 +23,11 @@ forum_patterns = [
         name="notifications_failed",
     ),
     path(
+        "notifications/failed/send-again/",
+        notification_views.notifications_retry_failed,
+        name="notifications_retry_failed",
+    ),
+    path(
         "notifications/<int:pk>/retry/",
         notification_views.notification_retry,
         name="notification_retry",
@@ -36,6 +41,7 @@ forum_patterns = [
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("healthz/broker", views.healthz_broker, name="healthz_broker"),
     path("accessibility/", views.accessibility, name="accessibility"),
     path("join/", views.join, name="join"),
     path("session/extend/", views.session_extend, name="session_extend"),

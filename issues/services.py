@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from forum_app.demo import load_sample
-from forum_app.models import Forum, Membership, Notification, Role, User
+from forum_app.models import Forum, Notification, Role, User
 from forum_app.notifications import notify
 from issues import receipts, similar, waiting_room
 from issues.models import (
@@ -96,12 +96,7 @@ def _tell_raiser(issue: Issue, *, actor: User | None, kind: str, dedupe_key: str
 
 
 def _convenors(forum: Forum):
-    return User.objects.filter(
-        memberships__forum=forum,
-        memberships__role=Role.CONVENOR,
-        memberships__status=Membership.Status.ACTIVE,
-        is_active=True,
-    ).order_by("pk")
+    return User.objects.active_in(forum, Role.CONVENOR).order_by("pk")
 
 
 def _check_choices(forum: Forum, data: IssueData) -> None:

@@ -6,6 +6,8 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import time_format
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -439,18 +441,37 @@ def _follow_page(request: HttpRequest, form, issue: Issue | None, status: int = 
 def _issue_for_code(request: HttpRequest, form: FollowForm) -> tuple[Issue | None, int]:
     """The issue for the code in a validated ``form``, or None with the error on the form.
 
-    Wrong codes are counted per IP address; past the limit no code is checked at all.
+    Wrong codes are limited per part of the code and per address (``issues.receipts``),
+    never per person: a colleague's right code still works while someone else guesses.
     """
     if not form.is_valid():
         return None, 200
-    if receipts.too_many_guesses(request):
+    code = form.cleaned_data["receipt"]
+    refused = receipts.code_refused(code)
+    if refused:
         form.add_error(
-            "receipt", _("Too many codes did not match. Wait 15 minutes, then try again.")
+            "receipt",
+            _(
+                "This code, or one much like it, has been tried too many times. "
+                "Try again after %(time)s."
+            )
+            % {"time": _clock(refused.until)},
         )
         return None, 429
-    issue = services.issue_for_receipt(forum=request.forum, receipt=form.cleaned_data["receipt"])
+    issue = services.issue_for_receipt(forum=request.forum, receipt=code)
     if issue is None:
-        receipts.record_wrong_guess(request)
+        slow_down = receipts.wrong_code(request, code)
+        if slow_down:
+            form.add_error(
+                "receipt",
+                _(
+                    "That code does not match, and too many codes from your network did not "
+                    "match this hour. Try again after %(time)s. Your own code, typed exactly, "
+                    "still works."
+                )
+                % {"time": _clock(slow_down.until)},
+            )
+            return None, 429
         form.add_error(
             "receipt",
             _(
@@ -461,6 +482,10 @@ def _issue_for_code(request: HttpRequest, form: FollowForm) -> tuple[Issue | Non
             % {"minutes": request.forum.anonymity_window_minutes},
         )
     return issue, 200
+
+
+def _clock(when) -> str:
+    return time_format(timezone.localtime(when), "H:i")
 
 
 @never_cache

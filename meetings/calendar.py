@@ -2,6 +2,9 @@
 
 The UID stays the same for a meeting's whole life and SEQUENCE goes up with each change of
 time or place, so calendar apps update one entry; a cancelled meeting is sent as CANCEL.
+Each file is made for one person: the forum is the ORGANIZER and that person the only
+ATTENDEE, so strict calendar apps (RFC 5546) show an invitation, not a plain event. Nobody is
+asked to reply (RSVP=FALSE): the forum's address reads no replies.
 """
 
 from email.utils import parseaddr
@@ -20,8 +23,21 @@ def meeting_uid(meeting: Meeting) -> str:
     return f"meeting-{meeting.pk}@{host}"
 
 
-def meeting_ics(meeting: Meeting) -> bytes:
-    """The meeting as a one-event calendar: METHOD REQUEST, or CANCEL once cancelled."""
+def _attendee(name: str, email: str) -> vCalAddress:
+    attendee = vCalAddress(f"mailto:{email}")
+    attendee.params["cn"] = vText(name or email)
+    attendee.params["cutype"] = vText("INDIVIDUAL")
+    attendee.params["role"] = vText("REQ-PARTICIPANT")
+    attendee.params["partstat"] = vText("NEEDS-ACTION")
+    attendee.params["rsvp"] = vText("FALSE")
+    return attendee
+
+
+def meeting_ics(meeting: Meeting, attendee: tuple[str, str] | None = None) -> bytes:
+    """The meeting as a one-event calendar: METHOD REQUEST, or CANCEL once cancelled.
+
+    ``attendee`` is the (name, email address) of the person the file is for.
+    """
     cancelled = meeting.phase == Phase.CANCELLED
     link = settings.SITE_URL + reverse("meetings:detail", args=[meeting.forum.slug, meeting.pk])
     cal = Calendar()
@@ -48,15 +64,22 @@ def meeting_ics(meeting: Meeting) -> bytes:
     organizer = vCalAddress(f"mailto:{address or 'forum@localhost'}")
     organizer.params["cn"] = vText(name or meeting.forum.name)
     event["organizer"] = organizer
+    if attendee is not None:
+        event.add("attendee", _attendee(*attendee))
     cal.add_component(event)
     return cal.to_ical()
 
 
 def invitation_attachment(row) -> tuple[str, str, str] | None:
-    """The calendar file for a meeting email, as the meeting stands when it is sent."""
+    """The calendar file for a meeting email, as the meeting stands when it is sent.
+
+    Made for the email's one recipient, who is its attendee.
+    """
     meeting = (
         Meeting.objects.select_related("forum").filter(pk=row.context.get("meeting_id")).first()
     )
     if meeting is None:
         return None
-    return ("meeting.ics", meeting_ics(meeting).decode(), "text/calendar")
+    name = str(row.recipient) if row.recipient_id else ""
+    calendar = meeting_ics(meeting, attendee=(name, row.email))
+    return ("meeting.ics", calendar.decode(), "text/calendar")

@@ -117,6 +117,44 @@ class Meeting(models.Model):
         return self.phase in (Phase.DECIDE, Phase.CLOSED)
 
 
+class MeetingNotice(models.Model):
+    """A change to a meeting that its members are to be told about, until they have been.
+
+    Scheduling, moving or cancelling a meeting writes one of these in the same transaction;
+    a worker then writes one email per member (and the reminders) and marks it done. A
+    sweeper does any that no worker got, so a broker outage delays the emails, never loses
+    them.
+    """
+
+    class Change(models.TextChoices):
+        NEW = "new", _("Arranged")
+        MOVED = "moved", _("Changed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="notices")
+    change = models.CharField(max_length=16, choices=Change.choices)
+    sequence = models.PositiveIntegerField(help_text=_("The meeting's sequence at the change."))
+    created_at = models.DateTimeField(auto_now_add=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("meeting notice")
+        verbose_name_plural = _("meeting notices")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "change", "sequence"], name="one_notice_per_change"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["created_at"], condition=Q(done_at=None), name="meeting_notice_waiting"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.meeting_id} {self.change} #{self.sequence}"
+
+
 class ThemeStatus(models.TextChoices):
     OPEN = "open", _("Open")
     ESCALATED = "escalated", _("Escalated")

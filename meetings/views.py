@@ -103,7 +103,7 @@ def meeting_schedule(request: HttpRequest) -> HttpResponse:
             return _done(
                 request,
                 meeting.get_absolute_url(),
-                _("Meeting arranged. Members have been sent an invitation."),
+                _("Meeting arranged. Members are being sent an invitation."),
             )
     return render(request, "meetings/schedule.html", {"forum": forum, "form": form})
 
@@ -140,14 +140,17 @@ def meeting_cancel(request: HttpRequest, pk: int) -> HttpResponse:
         services.meeting_cancel(meeting=meeting, actor=request.user)
     except ValidationError as error:
         return _refused(request, meeting.get_absolute_url(), error)
-    return _done(request, meeting.get_absolute_url(), _("Meeting cancelled. Members were told."))
+    return _done(
+        request, meeting.get_absolute_url(), _("Meeting cancelled. Members are being told.")
+    )
 
 
 @require_GET
 @forum_role_required(MEMBERS)
 def meeting_calendar(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for(request, pk)
-    response = HttpResponse(meeting_ics(meeting), content_type="text/calendar; charset=utf-8")
+    ics = meeting_ics(meeting, attendee=(str(request.user), request.user.email))
+    response = HttpResponse(ics, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="meeting-{meeting.pk}.ics"'
     return response
 

@@ -38,6 +38,7 @@ POLICY: dict[str, Rule] = {
     # Public and account-level pages.
     "home": Rule(everyone(200, leader=302)),
     "healthz": Rule(everyone(200)),
+    "healthz_broker": Rule(everyone(200)),
     "accessibility": Rule(everyone(200)),
     "join": Rule({p: 200 for p in SIGNED_IN}),
     "session_extend": Rule({p: 302 for p in SIGNED_IN}, method="post"),
@@ -143,6 +144,7 @@ POLICY: dict[str, Rule] = {
     "notification_preferences": Rule({p: 200 for p in SIGNED_IN}),
     "notification_unsubscribe": Rule(everyone(200), args="unsubscribe_token"),
     "notifications_failed": Rule(CONVENOR_ONLY, args="forum"),
+    "notifications_retry_failed": Rule(CONVENOR_ONLY, args="forum"),
     "notification_retry": Rule(CONVENOR_POST, method="post", args="failed_notification"),
     # The local mailbox exists only with DEBUG on (never in tests or production).
     "dev_mailbox": Rule({}, anonymous=404),

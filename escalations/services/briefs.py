@@ -59,19 +59,11 @@ class BriefData:
 
 def forum_leaders(forum: Forum):
     """Active leaders of ``forum``: the only people a brief may be addressed to."""
-    return User.objects.filter(
-        memberships__forum=forum,
-        memberships__role=Role.LEADER,
-        memberships__status=Membership.Status.ACTIVE,
-    ).order_by("display_name", "pk")
+    return User.objects.active_in(forum, Role.LEADER).order_by("display_name", "pk")
 
 
 def forum_convenors(forum: Forum):
-    return User.objects.filter(
-        memberships__forum=forum,
-        memberships__role=Role.CONVENOR,
-        memberships__status=Membership.Status.ACTIVE,
-    ).order_by("pk")
+    return User.objects.active_in(forum, Role.CONVENOR).order_by("pk")
 
 
 def _event(brief: Brief, kind: str, *, actor: User | None, text: str = "", **extra) -> BriefEvent:

@@ -23,7 +23,7 @@ from escalations.models import (
     EscalationSettings,
     LadderRung,
 )
-from forum_app.models import Membership, Notification, Role, User
+from forum_app.models import Notification, Role, User
 from forum_app.notifications import notify
 
 REMINDER_HOUR = 9
@@ -81,11 +81,7 @@ def cancel_due_reminders(brief: Brief) -> int:
 
 def _ladder_next(brief: Brief) -> User | None:
     current = set(brief.recipients.values_list("pk", flat=True))
-    leaders = set(
-        Membership.objects.active()
-        .filter(forum=brief.forum, role=Role.LEADER)
-        .values_list("user_id", flat=True)
-    )
+    leaders = set(User.objects.active_in(brief.forum, Role.LEADER).values_list("pk", flat=True))
     rungs = LadderRung.objects.filter(forum=brief.forum).select_related("leader")
     positions = [rung.position for rung in rungs if rung.leader_id in current]
     floor = max(positions, default=-1)
@@ -108,11 +104,7 @@ def _claim_step(brief: Brief, kind: str, key: str, text: str, now) -> bool:
 
 
 def _convenors(brief: Brief):
-    return User.objects.filter(
-        memberships__forum=brief.forum,
-        memberships__role=Role.CONVENOR,
-        memberships__status=Membership.Status.ACTIVE,
-    )
+    return User.objects.active_in(brief.forum, Role.CONVENOR).order_by("pk")
 
 
 def _move_up(brief: Brief, week: int, now) -> None:

@@ -28,11 +28,16 @@ def _item(row: Notification) -> dict[str, str]:
     }
 
 
+def _waiting(period: str, now: datetime):
+    """Items for ``period``'s digests that have fallen due: a reminder waits for its time."""
+    return Notification.objects.filter(
+        status=Notification.Status.DIGEST, digest=period, created_at__lte=now, due_at__lte=now
+    )
+
+
 def _bundle(user: User, period: str, key: str, now: datetime) -> bool:
     with transaction.atomic():
-        waiting = Notification.objects.filter(
-            recipient=user, status=Notification.Status.DIGEST, digest=period, created_at__lte=now
-        )
+        waiting = _waiting(period, now).filter(recipient=user)
         if connection.features.has_select_for_update:
             waiting = waiting.select_for_update(of=("self",))
         items = list(waiting.select_related("forum").order_by("forum__name", "created_at"))
@@ -62,16 +67,16 @@ def digests_send(*, period: str, now: datetime | None = None) -> int:
     Run daily and weekly by the scheduler. Each item moves into exactly one digest: the
     digest row's dedupe key allows one per person per day (or week), and items are marked
     in the same transaction that queues it. Items arriving after this period's digest wait
-    for the next one.
+    for the next one, and so do reminders whose time has not come (``due_at``): a meeting
+    reminder goes in the digest of the day it falls due, not the first digest after it was
+    queued.
     """
     if period not in {Delivery.DAILY, Delivery.WEEKLY}:
         raise ValueError(f"Unknown digest period {period!r}.")
     now = now or timezone.now()
     key = period_key(period, now)
     recipient_ids = set(
-        Notification.objects.filter(status=Notification.Status.DIGEST, digest=period)
-        .exclude(recipient=None)
-        .values_list("recipient_id", flat=True)
+        _waiting(period, now).exclude(recipient=None).values_list("recipient_id", flat=True)
     )
     sent = 0
     for user in User.objects.filter(pk__in=recipient_ids, is_active=True):

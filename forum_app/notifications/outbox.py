@@ -4,10 +4,17 @@
 transaction queued go to workers in chunks of up to ``CHUNK``, one task each. Whoever sends a
 row (a task, the sweeper, or several at once) first claims it with a conditional UPDATE, so
 only one of them sends it. A chunk is sent over one connection to the mail server, and each
-row is marked sent as soon as the server accepts it. A row left in "sending" by a worker that
-died is claimed again once its lease runs out. Transient failures (the mail server busy or
-unreachable) are retried with backoff and jitter up to a cap; anything else fails at once
-and is listed, with its reason, for convenors and site admins to retry.
+row is marked sent as soon as the server accepts it (reconnecting to the database to do so if
+the connection dropped meanwhile). When a task stops early, the rows of its chunk it had not
+tried yet go straight back to the queue; a row left in "sending" by a worker that died is
+claimed again once its lease, a little longer than a task may run, has passed.
+
+There is one way to try again: a row that failed for a passing reason (the mail server busy
+or unreachable) is put back with a later ``due_at``, doubling up to ``MAX_RETRY_DELAY``, and
+the sweeper sends it when that time comes. Passing failures are retried for
+``NOTIFICATION_RETRY_HOURS`` after the first attempt, so a mail server's maintenance window
+costs delay, not emails. Anything else fails at once and is listed, with its reason, for
+convenors and site admins to send again.
 """
 
 import logging
@@ -25,11 +32,13 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives, mailers
-from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
+from django.db.models import Case, F, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from forum_app.handoff import hand_off
 from forum_app.models import (
     Delivery,
     Forum,
@@ -43,10 +52,14 @@ from forum_app.notifications.kinds import kind_for
 
 logger = logging.getLogger(__name__)
 
-# Longer than a task may run (CELERY_TASK_TIME_LIMIT), so a live sender never loses its claim.
-LEASE = timedelta(minutes=10)
-# Retry delays double from the base up to this; far below the broker's visibility timeout.
+# A little longer than a task may run (CELERY_TASK_TIME_LIMIT, when Celery kills it), so a live
+# sender never loses its claim and a dead one's rows are sent again within minutes.
+LEASE = timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 30)
+# Retry delays double from the base up to this.
 MAX_RETRY_DELAY = timedelta(minutes=15)
+# Marking a row sent is tried this many times, reconnecting between tries, about 7 s in all:
+# until the mark is written, the row could be sent a second time.
+MARK_ATTEMPTS = 5
 # One sweep stops claiming after this long, well inside the sweep task's time limit.
 SWEEP_BUDGET_SECONDS = 60
 # Rows per task and per sweeper claim: one claim, one mail connection, well inside a task's
@@ -79,7 +92,8 @@ def notify(
 ) -> Notification | None:
     """Queue one email of ``kind`` to ``email``; nothing happens if ``dedupe_key`` was used.
 
-    Call it inside the transaction that makes the change. ``context`` must be
+    Call it inside the transaction that makes the change. Nothing is queued for a recipient
+    whose account is switched off. ``context`` must be
     JSON-serialisable; templates are ``emails/<kind>.subject.txt``, ``.txt`` and ``.html``,
     and ``context["link"]`` (a full URL) is used for the page the email points to. ``due_at``
     (default now) holds a reminder back until then; the sweeper sends it when it falls due.
@@ -87,6 +101,8 @@ def notify(
     digest, or is not sent. Returns the new row, or None for a duplicate or a kind they
     turned off. A fixed few queries: the preference, and the insert in a savepoint.
     """
+    if recipient is not None and not recipient.is_active:
+        return None
     delivery = delivery_for(recipient, kind)
     if delivery == Delivery.OFF:
         return None
@@ -167,57 +183,16 @@ def dispatch(ids: int | Iterable[int]) -> None:
 
     ids = [ids] if isinstance(ids, int) else list(ids)
     for start in range(0, len(ids), CHUNK):
-        try:
-            send_notifications.delay(ids[start : start + CHUNK])
-        except Exception:
-            logger.warning(
-                "Could not hand %s notification(s) to a worker; the sweeper will send them.",
-                len(ids) - start,
-            )
+        if not hand_off(send_notifications, ids[start : start + CHUNK]):
             return
 
 
 @dataclass(frozen=True)
-class Outcome:
-    sent: bool = False
-    retry_in: float | None = None
-
-
-SKIPPED = Outcome()
-
-
-@dataclass(frozen=True)
 class ChunkOutcome:
-    """What happened to a chunk: how many were sent, and which rows to try again when."""
+    """What happened to a chunk: how many were sent, and which rows wait to be tried again."""
 
     sent: int = 0
     retry_ids: tuple[int, ...] = ()
-    retry_in: float | None = None
-
-
-def _claim(pk: int, now: datetime) -> bool:
-    """Take a due row for sending. Exactly one caller gets True for a row per lease."""
-    return bool(
-        Notification.objects.due(now, LEASE)
-        .filter(pk=pk)
-        .update(
-            status=Notification.Status.SENDING,
-            claimed_at=now,
-            attempts=F("attempts") + 1,
-        )
-    )
-
-
-def deliver(pk: int, *, now: datetime | None = None) -> Outcome:
-    """Send one notification if it is due and nobody else holds it. Safe to call twice."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        _claim_without_waiting_for_disk()
-        if not _claim(pk, now):
-            return SKIPPED
-        row = Notification.objects.get(pk=pk)
-    with _Mailer() as mailer:
-        return _send(row, mailer)
 
 
 def deliver_many(ids: Iterable[int], *, now: datetime | None = None) -> ChunkOutcome:
@@ -228,7 +203,7 @@ def deliver_many(ids: Iterable[int], *, now: datetime | None = None) -> ChunkOut
     """
     now = now or timezone.now()
     rows = _claim_many(Notification.objects.filter(pk__in=list(ids)), now, limit=None)
-    return _send_all(rows)
+    return _send_all(rows, now)
 
 
 def _claim_many(
@@ -247,15 +222,21 @@ def _claim_many(
         "status": Notification.Status.SENDING,
         "claimed_at": now,
         "attempts": F("attempts") + 1,
+        "first_tried_at": Coalesce(F("first_tried_at"), Value(now)),
     }
     if connection.features.has_select_for_update_skip_locked:
         with transaction.atomic():
             _claim_without_waiting_for_disk()
-            locked = due.order_by("due_at", "pk").select_for_update(skip_locked=True)
+            locked = (
+                due.order_by("due_at", "pk")
+                .select_related("recipient")
+                .select_for_update(skip_locked=True, of=("self",))
+            )
             rows = list(locked[:limit] if limit else locked)
             Notification.objects.filter(pk__in=[row.pk for row in rows]).update(**claim)
         for row in rows:
             row.status, row.claimed_at, row.attempts = claim["status"], now, row.attempts + 1
+            row.first_tried_at = row.first_tried_at or now
         return rows
     if limit:
         first = due.order_by("due_at", "pk").values_list("pk", flat=True)[:limit]
@@ -265,7 +246,7 @@ def _claim_many(
         if not due.update(**claim):
             return []
         mine = candidates.filter(status=Notification.Status.SENDING, claimed_at=now)
-        return list(mine.order_by("due_at", "pk"))
+        return list(mine.select_related("recipient").order_by("due_at", "pk"))
 
 
 def _claim_without_waiting_for_disk() -> None:
@@ -328,6 +309,10 @@ class _Mailer:
             logger.info("Closing the mail connection failed: %s", type(error).__name__)
 
 
+class SwitchedOff(Exception):
+    """The recipient's account was switched off after the email was queued."""
+
+
 def _is_transient(error: BaseException) -> bool:
     """Worth trying again later: the server was busy, unreachable or slow (4xx, not 5xx)."""
     if isinstance(error, smtplib.SMTPRecipientsRefused):
@@ -347,6 +332,8 @@ def _is_transient(error: BaseException) -> bool:
 
 
 def _reason(error: BaseException) -> str:
+    if isinstance(error, SwitchedOff):
+        return _("Not sent: this person's account is switched off.")
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         parts = [
             f"{address}: {code} {message.decode(errors='replace')}"
@@ -370,13 +357,10 @@ def retry_delay(attempts: int) -> float:
     return capped / 2 + random.uniform(0, capped / 2)
 
 
-def _send(row: Notification, mailer: _Mailer) -> Outcome:
-    """Render and send one claimed row, then record on it what happened."""
-    return _record(row, _attempt(row, mailer))
-
-
 def _attempt(row: Notification, mailer: _Mailer) -> Exception | None:
     """Render and send ``row``; the error if that failed."""
+    if row.recipient is not None and not row.recipient.is_active:
+        return SwitchedOff()
     try:
         mailer.send(render_email(row))
     except Exception as error:  # Every failure is recorded on the row; none may stop a sweep.
@@ -391,32 +375,57 @@ def _mine(row: Notification) -> NotificationQuerySet:
     )
 
 
-def _record(row: Notification, error: BaseException | None) -> Outcome:
-    """Mark the row sent; or put it back for a retry with backoff, or mark it failed, with why.
+def _mark_sent(row: Notification) -> bool:
+    """Record that the mail server accepted ``row``; True once it is written.
 
-    One UPDATE, and only while this sender's claim holds.
+    Until this UPDATE is written the row can be claimed again after its lease and sent a
+    second time, so a dropped database connection does not end it: the connection is closed
+    and the mark tried again on a new one, a few times over some seconds. (Inside a
+    transaction there is no reconnecting; senders call this outside one.)
+    """
+    for attempt in range(MARK_ATTEMPTS):
+        try:
+            _mine(row).update(
+                status=Notification.Status.SENT, sent_at=timezone.now(), last_error=""
+            )
+            return True
+        except (OperationalError, InterfaceError):
+            if connection.in_atomic_block or attempt == MARK_ATTEMPTS - 1:
+                break
+            logger.warning("Notification %s sent; the database dropped, marking it again.", row.pk)
+            connection.close()
+            time.sleep(0.5 * 2**attempt)
+    logger.error("Notification %s was sent but could not be marked sent.", row.pk)
+    return False
+
+
+def _gave_up(row: Notification, now: datetime) -> bool:
+    first = row.first_tried_at or now
+    return now - first >= timedelta(hours=settings.NOTIFICATION_RETRY_HOURS)
+
+
+def _record(row: Notification, error: BaseException | None, now: datetime) -> bool:
+    """Mark the row sent; or put it back with a later ``due_at``, or mark it failed, with why.
+
+    One UPDATE, and only while this sender's claim holds. True if the row was sent.
     """
     if error is None:
-        _mine(row).update(status=Notification.Status.SENT, sent_at=timezone.now(), last_error="")
-        return Outcome(sent=True)
-    transient = _is_transient(error)
+        _mark_sent(row)
+        return True
     reason = _reason(error)
     logger.warning("Notification %s not sent: %s", row.pk, type(error).__name__)
-    if transient and row.attempts < settings.NOTIFICATION_MAX_ATTEMPTS:
-        delay = retry_delay(row.attempts)
-        _mine(row).update(
-            status=Notification.Status.PENDING,
-            due_at=timezone.now() + timedelta(seconds=delay),
-            last_error=reason,
-        )
-        return Outcome(retry_in=delay)
-    if transient:
-        reason = _("Gave up after %(n)s attempts. %(reason)s") % {
+    if _is_transient(error) and not _gave_up(row, now):
+        later = max(now, timezone.now()) + timedelta(seconds=retry_delay(row.attempts))
+        _mine(row).update(status=Notification.Status.PENDING, due_at=later, last_error=reason)
+        return False
+    if _is_transient(error):
+        reason = _("Gave up after %(n)s attempts over %(hours)s hours. %(reason)s") % {
             "n": row.attempts,
+            "hours": settings.NOTIFICATION_RETRY_HOURS,
             "reason": reason,
         }
     _mine(row).update(status=Notification.Status.FAILED, last_error=reason)
-    return SKIPPED
+    return False
 
 
 class _ChunkSender:
@@ -426,40 +435,62 @@ class _ChunkSender:
     are put back for a retry without being tried.
     """
 
-    def __init__(self, mailer: _Mailer) -> None:
+    def __init__(self, mailer: _Mailer, now: datetime) -> None:
         self.mailer = mailer
+        self.now = now
         self.stopped: Exception | None = None
         self.sent = 0
-        self.retries: dict[int, float] = {}
+        self.retries: list[int] = []
 
     def send(self, row: Notification) -> None:
         error = self.stopped or _attempt(row, self.mailer)
         if self.mailer.unreachable or isinstance(error, SoftTimeLimitExceeded):
             self.stopped = error
-        outcome = _record(row, error)
-        self.sent += outcome.sent
-        if outcome.retry_in is not None:
-            self.retries[row.pk] = outcome.retry_in
+        if _record(row, error, self.now):
+            self.sent += 1
+        elif error is not None and _is_transient(error) and not _gave_up(row, self.now):
+            self.retries.append(row.pk)
 
     def outcome(self) -> ChunkOutcome:
-        return ChunkOutcome(
-            sent=self.sent,
-            retry_ids=tuple(self.retries),
-            retry_in=max(self.retries.values()) if self.retries else None,
+        return ChunkOutcome(sent=self.sent, retry_ids=tuple(self.retries))
+
+
+def _hand_back(rows: list[Notification]) -> None:
+    """Put claimed rows that were never tried back in the queue, due now, as if never claimed."""
+    never_tried = Case(When(attempts=1, then=Value(None)), default=F("first_tried_at"))
+    for row in rows:
+        _mine(row).update(
+            status=Notification.Status.PENDING,
+            attempts=F("attempts") - 1,
+            first_tried_at=never_tried,
+            due_at=timezone.now(),
         )
 
 
-def _send_all(rows: list[Notification]) -> ChunkOutcome:
+def _send_all(rows: list[Notification], now: datetime) -> ChunkOutcome:
     """Send claimed rows over one connection; each is marked as soon as its fate is known.
 
     Marking each row (a normal, flushed commit) straight after the server accepts it,
     rather than all at the end, keeps what a worker killed mid-chunk can send twice to one
-    message, as for one row.
+    message, as for one row. If sending stops with an error of its own (the database went
+    away, the task's time ran out at an unlucky moment), the rows not yet tried go back to
+    the queue at once instead of waiting for their lease; the one being sent, if any, waits
+    for the lease, since nobody knows whether the server took it.
     """
+    untried = list(rows)
     with _Mailer() as mailer:
-        sender = _ChunkSender(mailer)
-        for row in rows:
-            sender.send(row)
+        sender = _ChunkSender(mailer, now)
+        try:
+            while untried:
+                row = untried[0]
+                sender.send(row)
+                untried.pop(0)
+        except BaseException:
+            try:
+                _hand_back(untried[1:])
+            except Exception:  # The database is gone: the lease returns them instead.
+                logger.warning("Could not hand back %s notification(s).", len(untried) - 1)
+            raise
     return sender.outcome()
 
 
@@ -479,8 +510,16 @@ def outbox_sweep(now: datetime | None = None, *, limit: int = 1000) -> int:
         if not rows:
             break
         claimed += len(rows)
-        sent += _send_all(rows).sent
+        sent += _send_all(rows, now).sent
     return sent
+
+
+_AGAIN = {
+    "status": Notification.Status.PENDING,
+    "attempts": 0,
+    "first_tried_at": None,
+    "last_error": "",
+}
 
 
 @transaction.atomic
@@ -488,10 +527,38 @@ def notification_retry(*, notification: Notification, actor: User) -> Notificati
     """Put a failed notification back in the queue with a fresh set of attempts."""
     updated = Notification.objects.filter(
         pk=notification.pk, status=Notification.Status.FAILED
-    ).update(status=Notification.Status.PENDING, attempts=0, due_at=timezone.now())
+    ).update(**_AGAIN, due_at=timezone.now())
     if not updated:
         raise ValidationError(_("This email is no longer marked as failed."))
     logger.info("Notification %s queued again by user %s.", notification.pk, actor.pk)
     dispatch_after_commit(notification.pk)
     notification.refresh_from_db()
     return notification
+
+
+@transaction.atomic
+def notifications_retry_failed(*, forum: Forum, actor: User) -> int:
+    """Put every failed email of ``forum`` back in the queue; returns how many.
+
+    Only rows still marked failed are taken, each by a conditional UPDATE, so pressing the
+    button twice (or two convenors at once) queues each email once; the claim before sending
+    makes sure each goes once. Emails to switched-off accounts stay failed.
+    """
+    failed = (
+        Notification.objects.filter(forum=forum)
+        .failed()
+        .exclude(recipient__is_active=False)
+        .order_by("pk")
+    )
+    if connection.features.has_select_for_update_skip_locked:
+        failed = failed.select_for_update(skip_locked=True, of=("self",))
+    ids = list(failed.values_list("pk", flat=True))
+    queued = Notification.objects.filter(pk__in=ids, status=Notification.Status.FAILED).update(
+        **_AGAIN, due_at=timezone.now()
+    )
+    logger.info(
+        "%s notification(s) of forum %s queued again by user %s.", queued, forum.pk, actor.pk
+    )
+    for pk in ids:
+        dispatch_after_commit(pk)
+    return queued

@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.csp import CSP
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csp import csp_override
 from django.views.decorators.csrf import csrf_exempt
@@ -25,6 +26,7 @@ from forum_app.notifications.emails import read_unsubscribe_token
 from forum_app.notifications.forms import PreferencesForm
 from forum_app.notifications.kinds import KINDS, kind_for, listed_kinds
 from forum_app.notifications.outbox import notification_retry as retry_service
+from forum_app.notifications.outbox import notifications_retry_failed as retry_all_service
 from forum_app.notifications.preferences import preferences_for, preferences_set
 from forum_app.permissions import CONVENORS, forum_role_required
 
@@ -66,16 +68,55 @@ def notification_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "notifications/unsubscribe.html", {"kind": kind, "done": done})
 
 
+# The undelivered page lists the most recent failures; the total and "send all again" cover all.
+FAILED_SHOWN = 200
+
+
 @forum_role_required(CONVENORS)
 def notifications_failed(request: HttpRequest) -> HttpResponse:
-    rows = list(
-        Notification.objects.filter(forum=request.forum)
-        .failed()
-        .order_by("-claimed_at", "-pk")[:200]
-    )
+    failed = Notification.objects.filter(forum=request.forum).failed()
+    rows = list(failed.select_related("recipient").order_by("-claimed_at", "-pk")[:FAILED_SHOWN])
     for row in rows:
         row.kind_label = kind_for(row.kind).label
-    return render(request, "notifications/failed.html", {"forum": request.forum, "failed": rows})
+    waiting = (
+        Notification.objects.filter(forum=request.forum, status=Notification.Status.PENDING)
+        .exclude(last_error="")
+        .count()
+    )
+    context = {
+        "forum": request.forum,
+        "failed": rows,
+        "total": failed.count() if len(rows) == FAILED_SHOWN else len(rows),
+        "retryable": failed.exclude(recipient__is_active=False).count(),
+        "waiting": waiting,
+    }
+    return render(request, "notifications/failed.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@forum_role_required(CONVENORS)
+def notifications_retry_failed(request: HttpRequest) -> HttpResponse:
+    """Send every failed email of the forum again: GET asks to confirm, POST does it."""
+    if request.method == "POST":
+        queued = retry_all_service(forum=request.forum, actor=request.user)
+        if queued:
+            messages.success(
+                request,
+                ngettext(
+                    "%(n)s email will be sent again.", "%(n)s emails will be sent again.", queued
+                )
+                % {"n": queued},
+            )
+        else:
+            messages.info(request, _("There were no failed emails left to send again."))
+        return redirect("notifications_failed", request.forum.slug)
+    failed = Notification.objects.filter(forum=request.forum).failed()
+    context = {
+        "forum": request.forum,
+        "count": failed.exclude(recipient__is_active=False).count(),
+        "switched_off": failed.filter(recipient__is_active=False).count(),
+    }
+    return render(request, "notifications/retry_failed.html", context)
 
 
 @require_POST

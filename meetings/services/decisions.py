@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from forum_app.models import Membership, Role, User
+from forum_app.models import Role, User
 from forum_app.notifications import notify
 from issues.models import OPEN_STATUSES, Status
 from issues.services import issue_set_status
@@ -48,14 +48,7 @@ class DecisionData:
 
 def leaders_of(forum) -> list[User]:
     """Senior leaders a theme can be escalated to: people with the leader role in the forum."""
-    return list(
-        User.objects.filter(
-            is_active=True,
-            memberships__forum=forum,
-            memberships__role=Role.LEADER,
-            memberships__status=Membership.Status.ACTIVE,
-        ).order_by("display_name", "email")
-    )
+    return list(User.objects.active_in(forum, Role.LEADER).order_by("display_name", "email"))
 
 
 def _check(meeting: Meeting, data: DecisionData) -> None:

@@ -1,4 +1,9 @@
-"""Arranging meetings: schedule, reschedule, cancel, invitations and reminders."""
+"""Arranging meetings: schedule, reschedule, cancel, invitations and reminders.
+
+A change records the meeting and one ``MeetingNotice`` in the request; a worker writes the
+members' invitations and reminders (``meeting_notice_send``) after it commits, so a forum of
+thousands is scheduled as fast as a forum of ten. The sweeper sends any notice no worker got.
+"""
 
 import calendar
 from dataclasses import dataclass
@@ -6,16 +11,17 @@ from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from forum_app.models import PARTICIPANT_ROLES, Forum, Membership, Notification, User
+from forum_app.handoff import hand_off
+from forum_app.models import PARTICIPANT_ROLES, Forum, Notification, User
 from forum_app.notifications import notify
-from meetings.models import Meeting, Phase
+from meetings.models import Meeting, MeetingNotice, Phase
 from meetings.permissions import require_convenor
 
 REMINDERS = (("7d", timedelta(days=7)), ("1d", timedelta(days=1)))
@@ -57,12 +63,7 @@ def next_meeting_times(meeting: Meeting) -> tuple[datetime, datetime]:
 
 def members_to_invite(forum: Forum):
     """People who take part in the forum: active members and convenors."""
-    return User.objects.filter(
-        is_active=True,
-        memberships__forum=forum,
-        memberships__status=Membership.Status.ACTIVE,
-        memberships__role__in=list(PARTICIPANT_ROLES),
-    ).order_by("pk")
+    return User.objects.active_in(forum, *PARTICIPANT_ROLES).order_by("pk")
 
 
 def _check(data: MeetingData) -> None:
@@ -99,6 +100,64 @@ def _context(meeting: Meeting, change: str) -> dict:
         "link": base + reverse("meetings:detail", args=args),
         "calendar_link": base + reverse("meetings:calendar", args=args),
     }
+
+
+def _announce(meeting: Meeting, change: str) -> MeetingNotice:
+    """Record that members are to hear of ``change``; a worker tells them after commit."""
+    notice, _created = MeetingNotice.objects.get_or_create(
+        meeting=meeting, change=change, sequence=meeting.sequence
+    )
+    transaction.on_commit(lambda: _hand_off_notice(notice.pk))
+    return notice
+
+
+def _hand_off_notice(pk: int) -> None:
+    from meetings.tasks import send_meeting_notice
+
+    hand_off(send_meeting_notice, pk)
+
+
+def meeting_notice_send(*, notice_id: int) -> int:
+    """Write the invitations (and reminders) of one notice; returns how many were queued.
+
+    Safe to run twice or at once from two places: the notice is locked and marked done in
+    the same transaction, the meeting is locked against a change meanwhile, and every email
+    has its own dedupe key. A notice that a later one has overtaken (the meeting moved again,
+    or was cancelled, before it went out) is marked done without emails: the later one
+    tells members how the meeting stands now.
+    """
+    with transaction.atomic():
+        notices = MeetingNotice.objects.filter(pk=notice_id, done_at=None)
+        if connection.features.has_select_for_update_skip_locked:
+            notices = notices.select_for_update(skip_locked=True)
+        notice = notices.first()
+        if notice is None:
+            return 0
+        meeting = (
+            Meeting.objects.select_for_update(of=("self",))
+            .select_related("forum")
+            .get(pk=notice.meeting_id)
+        )
+        overtaken = MeetingNotice.objects.filter(
+            meeting=meeting, sequence__gt=notice.sequence
+        ).exists()
+        queued = 0
+        if not overtaken:
+            queued = _invite_all(meeting, notice.change)
+            if meeting.phase == Phase.SCHEDULED:
+                _queue_reminders(meeting)
+        notice.done_at = timezone.now()
+        notice.save(update_fields=["done_at"])
+    return queued
+
+
+def meeting_notices_sweep() -> int:
+    """Send every notice no worker has done yet (a lost hand-off); returns how many."""
+    waiting = MeetingNotice.objects.filter(done_at=None).order_by("created_at", "pk")
+    ids = list(waiting.values_list("pk", flat=True))
+    for pk in ids:
+        meeting_notice_send(notice_id=pk)
+    return len(ids)
 
 
 def _invite_all(meeting: Meeting, change: str) -> int:
@@ -153,7 +212,10 @@ def _drop_pending_reminders(meeting: Meeting) -> int:
 
 @transaction.atomic
 def meeting_schedule(*, forum: Forum, actor: User, data: MeetingData) -> Meeting:
-    """Arrange a meeting; members get an invitation with a calendar file and two reminders."""
+    """Arrange a meeting; members get an invitation with a calendar file and two reminders.
+
+    The invitations are written by a worker after commit (``meeting_notice_send``).
+    """
     require_convenor(forum, actor)
     _check(data)
     meeting = Meeting.objects.create(
@@ -167,8 +229,7 @@ def meeting_schedule(*, forum: Forum, actor: User, data: MeetingData) -> Meeting
         max_dots_per_theme=forum.max_dots_per_theme,
         scheduled_by=actor,
     )
-    _invite_all(meeting, "new")
-    _queue_reminders(meeting)
+    _announce(meeting, MeetingNotice.Change.NEW)
     return meeting
 
 
@@ -194,11 +255,10 @@ def meeting_reschedule(*, meeting: Meeting, actor: User, data: MeetingData) -> M
     locked.state_version = F("state_version") + 1
     locked.save()
     locked.refresh_from_db()
-    if changed:
-        _invite_all(locked, "moved")
     if moved:
         _drop_pending_reminders(locked)
-        _queue_reminders(locked)
+    if changed:
+        _announce(locked, MeetingNotice.Change.MOVED)
     return locked
 
 
@@ -215,7 +275,7 @@ def meeting_cancel(*, meeting: Meeting, actor: User) -> Meeting:
     locked.save(update_fields=["phase", "sequence", "state_version"])
     locked.refresh_from_db()
     _drop_pending_reminders(locked)
-    _invite_all(locked, "cancelled")
+    _announce(locked, MeetingNotice.Change.CANCELLED)
     return locked
 
 

@@ -168,23 +168,24 @@ def test_receipt_opens_the_issue_and_posts_an_update(forum, lists, member, conve
     assert "The person who raised this" in shown
 
 
-def test_wrong_receipts_are_rate_limited(forum, lists, member):
+def test_an_address_guessing_wrong_codes_is_told_to_slow_down(forum, lists, member):
     raised = raise_issue(forum=forum, actor=member, data=issue_data(lists), anonymous=True)
     client = client_for(member)
-    for _ in range(receipts.GUESS_LIMIT):
-        response = client.post(url("follow", forum), {"receipt": "AAAA-BBBB-CCCC"})
-        assert "does not match" in response.content.decode()
-    response = client.post(url("follow", forum), {"receipt": raised.receipt})
+    for _ in range(receipts.ADDRESS_LIMIT):
+        response = client.post(url("follow", forum), {"receipt": receipts.new_receipt()})
+        assert "does not match an issue" in response.content.decode()
+    response = client.post(url("follow", forum), {"receipt": receipts.new_receipt()})
     assert response.status_code == 429
-    assert "Too many codes did not match" in response.content.decode()
-    response = client.post(url("follow_update", forum), {"receipt": raised.receipt, "body": "x"})
+    assert "too many codes from your network did not match" in response.content.decode()
+    response = client.post(url("follow_update", forum), {"receipt": "AAAA-BBBB", "body": "x"})
     assert response.status_code == 429
     assert not Comment.objects.exists()
+    # A right code still opens its issue.
+    assert client.post(url("follow", forum), {"receipt": raised.receipt}).status_code == 200
 
 
 def test_behind_a_proxy_wrong_receipts_are_counted_per_client(forum, lists, member, settings):
     settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
-    raised = raise_issue(forum=forum, actor=member, data=issue_data(lists), anonymous=True)
     client = client_for(member)
 
     def follow(receipt: str, client_address: str):
@@ -192,11 +193,11 @@ def test_behind_a_proxy_wrong_receipts_are_counted_per_client(forum, lists, memb
             url("follow", forum), {"receipt": receipt}, headers={"x-forwarded-for": client_address}
         )
 
-    for _ in range(receipts.GUESS_LIMIT):
-        follow("AAAA-BBBB-CCCC", "203.0.113.7")
+    for _ in range(receipts.ADDRESS_LIMIT):
+        follow(receipts.new_receipt(), "203.0.113.7")
 
-    assert follow(raised.receipt, "203.0.113.7").status_code == 429
-    assert follow(raised.receipt, "198.51.100.2").status_code == 200
+    assert follow(receipts.new_receipt(), "203.0.113.7").status_code == 429
+    assert follow(receipts.new_receipt(), "198.51.100.2").status_code == 200
 
 
 def test_update_with_a_wrong_receipt_posts_nothing(forum, member):
