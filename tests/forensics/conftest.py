@@ -32,7 +32,11 @@ def pageinspect(transactional_db):
     require_service(connection.vendor == "postgresql", "PostgreSQL (set DATABASE_URL)")
     with connection.cursor() as cursor:
         cursor.execute("CREATE EXTENSION IF NOT EXISTS pageinspect")
-    return heap
+    yield heap
+    # Leave the database as the app has it: a dump of it is restored by a role that may not
+    # create extensions (tests/test_backup_restore.py).
+    with connection.cursor() as cursor:
+        cursor.execute("DROP EXTENSION IF EXISTS pageinspect")
 
 
 def _decode(kind: str, raw: bytes | None):

@@ -20,10 +20,10 @@ from forum_app.handoff import broker_rest_end
 from forum_app.models import Notification
 from issues.models import Category, ServiceArea
 from issues.receipts import ADDRESS_LIMIT, new_receipt
-from issues.services import forum_defaults_create, issue_raise
+from issues.services import forum_defaults_create
 from tests.access_policy import PERSONAS, POLICY
 from tests.conftest import client_for
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import PASSWORD, UserFactory, raise_issue
 from tests.forum_app.test_worker import RedisServer, free_port, publishing_to
 from tests.issues.conftest import issue_data
 from tests.world import world_fixture  # noqa: F401 — the world fixture
@@ -125,7 +125,7 @@ def test_sign_in_dashboard_and_receipts_work_and_stay_limited_while_redis_is_dow
         "category": Category.objects.filter(forum=forum).first(),
         "area": ServiceArea.objects.filter(forum=forum).first(),
     }
-    raised = issue_raise(forum=forum, actor=member, data=issue_data(choices), anonymous=True)
+    raised = raise_issue(forum=forum, actor=member, data=issue_data(choices), anonymous=True)
     cut_off(private_redis, outage)
     with publishing_to(private_redis.url):
         with watchdog("signing in"), django_capture_on_commit_callbacks(execute=True):
