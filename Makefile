@@ -4,6 +4,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Tests run in parallel, one worker per core (pytest-xdist); TEST_WORKERS=0 runs them in one.
+TEST_WORKERS ?= 2
 
 .PHONY: run test lint bench load audit clean help
 
@@ -41,7 +43,7 @@ lint: $(VENV)/.installed
 test: $(VENV)/.installed
 	@scripts/system_packages.sh --tests
 	@$(MAKE) --no-print-directory lint
-	@$(VENV)/bin/pytest $(PYTEST_ARGS)
+	@$(VENV)/bin/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed
 	@scripts/system_packages.sh

@@ -9,7 +9,7 @@ import binascii
 import hashlib
 import os
 from pathlib import Path
-from urllib.parse import parse_qs, unquote, urlparse
+from urllib.parse import parse_qs, unquote, urlparse, urlsplit, urlunsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -135,3 +135,10 @@ def email_settings(url: str) -> dict[str, object]:
     raise ImproperlyConfigured(
         f"EMAIL_URL scheme {scheme!r} is not supported: use smtp, smtps, console, file or memory."
     )
+
+
+def redis_database(url: str, offset: int) -> str:
+    """``url`` pointing at the Redis database ``offset`` numbers after the one it names."""
+    parts = urlsplit(url)
+    base = int(parts.path.strip("/") or 0)
+    return urlunsplit(parts._replace(path=f"/{base + offset}"))

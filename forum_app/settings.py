@@ -5,6 +5,7 @@ to files under var/mail. Production sets DEBUG=0, SECRET_KEY, DATABASE_URL, REDI
 EMAIL_URL, and refuses to start without a real secret key.
 """
 
+import os
 import sys
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from forum_app.env import (
     env_list,
     env_secret,
     env_str,
+    redis_database,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -150,6 +152,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "forum_app.User"
 
 REDIS_URL = env_str("REDIS_URL")
+if TESTING and REDIS_URL and os.environ.get("PYTEST_XDIST_WORKER"):
+    # Tests run in parallel (pytest-xdist): each worker has its own Redis database, as it has
+    # its own PostgreSQL one, so one worker emptying its cache never touches another's.
+    REDIS_URL = redis_database(REDIS_URL, 1 + int(os.environ["PYTEST_XDIST_WORKER"][2:]))
+CACHE_PREFIX = "swf"
 # Every call to Redis (cache or broker) gives up after this long, and the page carries on.
 REDIS_TIMEOUT_SECONDS = 1
 # While Redis cannot answer, the cache is a table in the database (forum_app.cache), so the
@@ -157,7 +164,7 @@ REDIS_TIMEOUT_SECONDS = 1
 DATABASE_CACHE = {
     "BACKEND": "django.core.cache.backends.db.DatabaseCache",
     "LOCATION": "forum_app_cache",
-    "KEY_PREFIX": "swf",
+    "KEY_PREFIX": CACHE_PREFIX,
     "OPTIONS": {"MAX_ENTRIES": 10000},
 }
 if REDIS_URL:
@@ -165,7 +172,7 @@ if REDIS_URL:
         "default": {
             "BACKEND": "forum_app.cache.FailoverRedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "swf",
+            "KEY_PREFIX": CACHE_PREFIX,
             "FALLBACK": "database",
             "OPTIONS": {
                 "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,

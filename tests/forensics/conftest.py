@@ -32,6 +32,11 @@ def pageinspect(transactional_db):
     require_service(connection.vendor == "postgresql", "PostgreSQL (set DATABASE_URL)")
     with connection.cursor() as cursor:
         cursor.execute("CREATE EXTENSION IF NOT EXISTS pageinspect")
+        # Connections an earlier test left open could hold old row versions on disk.
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
     yield heap
     # Leave the database as the app has it: a dump of it is restored by a role that may not
     # create extensions (tests/test_backup_restore.py).

@@ -1,12 +1,16 @@
 """What a copy of the database must not hold: authenticator secrets in clear, redacted words."""
 
+import time
+
 import pytest
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
 from allauth.mfa.utils import decrypt
+from django.db import connection
 
 from forum_app.accounts import MFAAdapter
 from issues import services
+from issues.tasks import rewrite_after_redaction
 from tests.factories import raise_issue, with_totp
 from tests.forensics.conftest import heap, user_tables
 from tests.issues.conftest import issue_data
@@ -54,6 +58,24 @@ def identifying_issue(forum, lists, member):
     )
 
 
+def rewrite_once_nothing_older_runs() -> None:
+    """What the task does when a transaction older than the redaction (another test's backup,
+    say) kept the old rows: wait until none runs, then rewrite again."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_current_xact_id()::text::bigint")
+        (now,) = cursor.fetchone()
+        for _ in range(600):
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid() "
+                "AND backend_xmin IS NOT NULL AND backend_xmin::text::bigint < %s",
+                [now & 0xFFFFFFFF],
+            )
+            if cursor.fetchone()[0] == 0:
+                break
+            time.sleep(0.1)
+    rewrite_after_redaction.apply()
+
+
 def test_a_redaction_leaves_the_words_nowhere_in_the_database(
     pageinspect, forum, lists, member, convenor
 ):
@@ -67,6 +89,7 @@ def test_a_redaction_leaves_the_words_nowhere_in_the_database(
         expected_version=issue.version,
         redact=True,
     )
+    rewrite_once_nothing_older_runs()
 
     assert anywhere(MARKER) == []
 
