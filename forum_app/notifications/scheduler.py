@@ -25,6 +25,9 @@ class EmbeddedScheduler(threading.Thread):
 
     def run_due(self) -> list[str]:
         """Run every job that is due now; returns their names."""
+        # Celery finds the apps' tasks modules lazily (autodiscover); a worker imports them as
+        # it starts, this thread must do the same before it can look a task up by name.
+        app.loader.import_default_modules()
         ran = []
         for name, entry in app.conf.beat_schedule.items():
             schedule = entry["schedule"]

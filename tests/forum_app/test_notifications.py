@@ -8,6 +8,7 @@ import re
 import smtplib
 import threading
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from celery.schedules import crontab
@@ -766,3 +767,35 @@ def test_local_mailbox_shows_emails_written_to_files(client, settings, tmp_path,
     html = client.get(reverse("dev_mailbox_html", args=[written.name, 0]))
     assert 'role="article"' in html.content.decode()
     assert client.get(reverse("dev_mailbox_message", args=["..%2Fx.log", 0])).status_code == 404
+
+
+def test_the_embedded_scheduler_finds_every_scheduled_task_in_a_fresh_process(tmp_path):
+    """``make run`` starts with no task module imported; each beat job must still be found."""
+    import subprocess
+    import sys
+
+    script = (
+        "import django; django.setup()\n"
+        "from forum_app.celery import app\n"
+        "from forum_app.notifications.scheduler import EmbeddedScheduler\n"
+        "EmbeddedScheduler().run_due()\n"
+        "tasks = [e['task'] for e in app.conf.beat_schedule.values()]\n"
+        "missing = [t for t in tasks if t not in app.tasks]\n"
+        "print('missing', missing)\n"
+    )
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "DEBUG": "1",
+        "VAR_DIR": str(tmp_path),
+        "DJANGO_SETTINGS_MODULE": "forum_app.settings",
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=Path(__file__).resolve().parents[2],
+        check=False,
+    )
+    assert "missing []" in done.stdout, done.stdout + done.stderr
+    assert "NotRegistered" not in done.stderr
