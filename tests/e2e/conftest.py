@@ -122,6 +122,20 @@ AXE_AFTER_SWAPS = """
   };
   window.__axeRun = (context, runOptions) =>
     enqueue(() => axe.run(context || document, runOptions)).then((results) => results.violations);
+  // Violations and the results axe cannot decide alone ("needs review"), each node with the
+  // reason axe gives.
+  window.__axeRunWithReview = (context, runOptions) =>
+    enqueue(() => axe.run(context || document, runOptions)).then((results) => ({
+      violations: results.violations,
+      incomplete: results.incomplete.map((rule) => ({
+        id: rule.id,
+        help: rule.help,
+        nodes: rule.nodes.map((node) => ({
+          target: node.target.join(" "),
+          message: [...node.any, ...node.all, ...node.none].map((c) => c.message).join(" "),
+        })),
+      })),
+    }));
   document.addEventListener("htmx:afterSettle", () => {
     if (swapRunWaiting) return;
     swapRunWaiting = true;
@@ -351,6 +365,20 @@ def axe_check(page, *, context=None, disable: tuple[str, ...] = ()) -> list[dict
     return page.evaluate(
         "([context, options]) => window.__axeRun(context, options)", [context, options]
     )
+
+
+def axe_check_with_review(page) -> tuple[list[dict], list[dict]]:
+    """axe-core's violations on the page as it is now, and what it asks a person to review.
+
+    Each result to review is ``{"id", "help", "nodes": [{"target", "message"}]}``.
+    """
+    options = dict(AXE_OPTIONS, resultTypes=["violations", "incomplete"])
+    page.wait_for_load_state()
+    if not page.evaluate("typeof window.__axeRunWithReview === 'function'"):
+        page.evaluate(AXE_SOURCE)
+        page.evaluate(AXE_AFTER_SWAPS)
+    found = page.evaluate("(options) => window.__axeRunWithReview(null, options)", options)
+    return found["violations"], found["incomplete"]
 
 
 def totp_code(secret: str) -> str:
