@@ -381,6 +381,26 @@ def axe_check_with_review(page) -> tuple[list[dict], list[dict]]:
     return found["violations"], found["incomplete"]
 
 
+# WCAG 1.4.12: line height 1.5, paragraph spacing 2, letter spacing 0.12, word spacing 0.16.
+TEXT_SPACING = """
+* { line-height: 1.5 !important; letter-spacing: 0.12em !important;
+    word-spacing: 0.16em !important; }
+p { margin-bottom: 2em !important; }
+"""
+
+
+def apply_text_spacing(page) -> None:
+    """Add the override as a user's style sheet would (the page's CSP does not govern it)."""
+    page.evaluate(
+        """(css) => {
+          const sheet = new CSSStyleSheet();
+          sheet.replaceSync(css);
+          document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
+        }""",
+        TEXT_SPACING,
+    )
+
+
 def totp_code(secret: str) -> str:
     """The two-factor code for ``secret`` an authenticator app shows at this moment.
 

@@ -72,7 +72,18 @@ class Reviewed:
         )
 
 
-REVIEWED: list[Reviewed] = []
+REVIEWED: list[Reviewed] = [
+    Reviewed(
+        "color-contrast",
+        r"(tr:nth-child\(\d+\) > )?t[hd]:nth-child\(\d+\)",
+        pages="forum_members",
+        reason=(
+            "At phone width the members table scrolls sideways inside its own box (allowed for "
+            "data tables); axe cannot see the background of cells the box's edge cuts across. "
+            "Looked at: the same dark text on white as every other cell, 15.9:1."
+        ),
+    ),
+]
 
 
 def not_yet_reviewed(label: str, incomplete: list[dict]) -> list[str]:

@@ -9,27 +9,7 @@ from django.contrib.sessions.models import Session
 from playwright.sync_api import expect
 
 from forum_app.middleware import SEEN_COOKIE
-from tests.e2e.conftest import ARTIFACTS, assert_accessible, login
-
-# WCAG 1.4.12: line height 1.5, paragraph spacing 2, letter spacing 0.12, word spacing 0.16.
-TEXT_SPACING = """
-* { line-height: 1.5 !important; letter-spacing: 0.12em !important;
-    word-spacing: 0.16em !important; }
-p { margin-bottom: 2em !important; }
-"""
-
-
-def apply_text_spacing(page) -> None:
-    """Add the override as a user's style sheet would (the page's CSP does not govern it)."""
-    page.evaluate(
-        """(css) => {
-          const sheet = new CSSStyleSheet();
-          sheet.replaceSync(css);
-          document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
-        }""",
-        TEXT_SPACING,
-    )
-
+from tests.e2e.conftest import ARTIFACTS, apply_text_spacing, assert_accessible, login
 
 # A 1280 x 900 window zoomed to 400%.
 ZOOMED_400 = {"width": 320, "height": 225}
