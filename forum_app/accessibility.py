@@ -70,7 +70,8 @@ CHECKS = (
         _(
             "every page at 320 pixels wide, as a 1280 pixel screen zoomed to 400% shows it, "
             "with and without wider spacing of lines, words and letters: nothing scrolls "
-            "sideways and nothing is cut off (tables may scroll inside their own box)"
+            "sideways and nothing is cut off (tables may scroll inside their own box), apart "
+            "from the pages listed above as not yet accessible"
         ),
         ("1.4.4", "1.4.10", "1.4.12"),
         (
