@@ -7,10 +7,12 @@ EMAIL_URL, and refuses to start without a real secret key.
 
 import os
 import sys
+from email.utils import parseaddr
 from pathlib import Path
 
 import dj_database_url
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.validators import validate_email
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
@@ -362,6 +364,22 @@ MEDIA_ROOT = VAR_DIR / "media"
 MAILERS = {"default": email_settings(env_str("EMAIL_URL") or f"file://{VAR_DIR / 'mail'}")}
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Social Work Forum <forum@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Who people write to about an accessibility problem, named in the accessibility statement
+# (the regulations ask for a real contact). Defaults to the address the forum's email comes from.
+ACCESSIBILITY_CONTACT_EMAIL = env_str(
+    "ACCESSIBILITY_CONTACT_EMAIL", parseaddr(DEFAULT_FROM_EMAIL)[1]
+)
+try:
+    validate_email(ACCESSIBILITY_CONTACT_EMAIL)
+except ValidationError as error:
+    raise ImproperlyConfigured(
+        "ACCESSIBILITY_CONTACT_EMAIL must be an email address, "
+        f"not {ACCESSIBILITY_CONTACT_EMAIL!r}."
+    ) from error
+# Who runs this installation, as the statement names them (e.g. "Northshire County Council").
+ACCESSIBILITY_ORGANISATION = env_str(
+    "ACCESSIBILITY_ORGANISATION", "The organisation that runs this forum"
+)
 
 LOGGING = {
     "version": 1,

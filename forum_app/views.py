@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from forum_app import accessibility as statement
 from forum_app import services
 from forum_app.forms import InvitationForm, JoinForm
 from forum_app.middleware import session_seconds_left, touch_session
@@ -139,7 +140,17 @@ def invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 def accessibility(request: HttpRequest) -> HttpResponse:
-    return render(request, "forum_app/accessibility.html")
+    context = {
+        "organisation": settings.ACCESSIBILITY_ORGANISATION,
+        "contact": settings.ACCESSIBILITY_CONTACT_EMAIL,
+        "reply_days": statement.REPLY_WORKING_DAYS,
+        "gaps": statement.KNOWN_GAPS,
+        "checks": statement.CHECKS,
+        "pdf_kinds": [kind.name for kind in statement.PDF_KINDS],
+        "prepared_on": statement.PREPARED_ON,
+        "reviewed_on": statement.REVIEWED_ON,
+    }
+    return render(request, "forum_app/accessibility.html", context)
 
 
 @require_POST

@@ -277,6 +277,14 @@ class ReasonForm(forms.Form):
     )
 
 
+class HideForm(ReasonForm):
+    """Hiding an issue: its own ids, as it shares the manage page with the status form's reason."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("auto_id", "id_hide_%s")
+        super().__init__(*args, **kwargs)
+
+
 class StatusForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Status"),

@@ -20,6 +20,7 @@ from issues.forms import (
     EditForm,
     FilterForm,
     FollowForm,
+    HideForm,
     MergeForm,
     RaiseForm,
     RaiserUpdateForm,
@@ -356,7 +357,7 @@ def _manage_page(request: HttpRequest, issue: Issue, status: int = 200, **forms)
         "status_form": forms.get("status_form")
         or StatusForm(initial={"status": issue.status, "reason": issue.closed_reason}),
         "merge_form": forms.get("merge_form") or MergeForm(issue=issue),
-        "hide_form": forms.get("hide_form") or ReasonForm(),
+        "hide_form": forms.get("hide_form") or HideForm(),
     }
     return render(request, "issues/manage.html", context, status=status)
 
@@ -405,7 +406,7 @@ def issue_merge(request: HttpRequest, pk: int) -> HttpResponse:
 @forum_role_required(CONVENORS)
 def issue_hide(request: HttpRequest, pk: int) -> HttpResponse:
     issue = get_issue_for(request, pk)
-    form = ReasonForm(request.POST)
+    form = HideForm(request.POST)
     if form.is_valid():
         services.issue_hide(issue=issue, actor=request.user, reason=form.cleaned_data["reason"])
         messages.success(request, _("The issue is hidden. The reason is shown in its place."))

@@ -19,25 +19,83 @@
       event.detail.headers["If-None-Match"] = '"' + el.dataset.etag + '"';
     }
   });
+
+  // The live part (#live) is replaced whole at every change. Focus stays where the person
+  // was: an element that comes back unchanged is kept as it is (htmx moves the same node
+  // back, with hx-preserve), so it is neither lost nor announced again; one that changed is
+  // found again in the new part by its id or place and focused quietly. Counts are not a
+  // live region: they are read out when voting opens or closes, or when asked for.
+  function placeOf(root, el) {
+    var path = [];
+    for (var node = el; node && node !== root; node = node.parentElement) {
+      path.unshift(Array.prototype.indexOf.call(node.parentElement.children, node));
+    }
+    return path;
+  }
+  function atPlace(root, path) {
+    var node = root;
+    for (var i = 0; node && i < path.length; i++) node = node.children[path[i]];
+    return node || null;
+  }
+  function liveCount(live) {
+    var count = live && live.querySelector("[data-live-count]");
+    return count ? count.textContent.replace(/\s+/g, " ").trim() : "";
+  }
+
   var previousPhase = null;
+  var held = null;  // where focus was in #live before a swap: {id, path, keptId}
   document.addEventListener("htmx:beforeSwap", function (event) {
     if (event.detail.xhr.status === 304) {
       event.detail.shouldSwap = false;
       return;
     }
-    if (event.detail.target.id === "live") previousPhase = event.detail.target.dataset.phase;
+    var live = event.detail.target;
+    if (live.id !== "live") return;
+    previousPhase = live.dataset.phase;
+    held = null;
+    var active = document.activeElement;
+    if (!active || active === live || !live.contains(active)) return;
+    held = { id: active.id, path: placeOf(live, active), keptId: null };
+    var doc = new DOMParser().parseFromString(event.detail.serverResponse, "text/html");
+    var fresh = doc.getElementById("live");
+    if (!fresh) return;
+    var twin = (active.id && doc.getElementById(active.id)) || atPlace(fresh, held.path);
+    if (twin && twin.isEqualNode(active)) {
+      held.keptId = active.id || "live-focus-kept";
+      active.id = held.keptId;
+      twin.id = held.keptId;
+      twin.setAttribute("hx-preserve", "");
+      event.detail.serverResponse = doc.body.innerHTML;
+    }
   });
+
   document.addEventListener("htmx:afterSettle", function (event) {
     var live = document.getElementById("live");
-    if (live && previousPhase && live.dataset.phase !== previousPhase) {
-      previousPhase = null;
+    var phaseChanged = Boolean(live && previousPhase && live.dataset.phase !== previousPhase);
+    if (live && (held || phaseChanged)) {
+      var kept = held && held.keptId && document.getElementById(held.keptId);
+      if (kept && !held.id) kept.removeAttribute("id");
+      var active = document.activeElement;
+      var lost = Boolean(held) && !live.contains(active);
       var heading = document.getElementById("live-heading");
-      if (heading) {
-        announce(heading.textContent.trim());
-        var active = document.activeElement;
-        if (!active || active === document.body || live.contains(active)) heading.focus();
+      if (phaseChanged && heading) {
+        // A new stage: say so with the count, and start a person whose place went with the
+        // old stage at the new stage's heading.
+        var count = liveCount(live);
+        announce(heading.textContent.trim() + (count ? ". " + count + "." : ""));
+        if (lost || !active || active === document.body) heading.focus();
+      } else if (lost) {
+        var twin = (held.id && document.getElementById(held.id)) || atPlace(live, held.path);
+        if (twin && live.contains(twin)) {
+          if (!twin.matches("a[href], button, input, select, textarea, [tabindex]")) {
+            twin.setAttribute("tabindex", "-1");
+          }
+          twin.focus({ preventScroll: true });
+        }
       }
     }
+    previousPhase = null;
+    held = null;
     // After a change on the grouping board, focus what changed (named in ?focus=).
     var xhr = event.detail.xhr;
     if (xhr && xhr.responseURL) {
@@ -51,6 +109,16 @@
         control.focus();
       }
     }
+  });
+
+  // "Check how many are here": read the count out now (without JavaScript it reloads the page).
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("#live-count-request");
+    if (!link) return;
+    var text = liveCount(document.getElementById("live"));
+    if (!text) return;
+    event.preventDefault();
+    announce(text + ".");
   });
 
   // Grouping board: drop an issue on a theme (or back on "not in a theme") to move it,

@@ -12,4 +12,16 @@
       if (typeof value === "string" && value.length > limit) params[name] = value.slice(0, limit);
     });
   });
+  // The list of similar issues is long to hear after every pause in typing: say only a short
+  // count, and only when it changes (the list itself is not a live region).
+  var lastSaid = "";
+  document.body.addEventListener("htmx:afterSettle", function (event) {
+    if (event.detail.target.id !== "similar-issues") return;
+    var status = document.getElementById("similar-status");
+    var source = event.detail.target.querySelector("[data-announce]");
+    var text = source ? source.getAttribute("data-announce") : "";
+    if (!status || !text || text === lastSaid) return;
+    lastSaid = text;
+    status.textContent = text;
+  });
 })();

@@ -122,6 +122,20 @@ AXE_AFTER_SWAPS = """
   };
   window.__axeRun = (context, runOptions) =>
     enqueue(() => axe.run(context || document, runOptions)).then((results) => results.violations);
+  // Violations and the results axe cannot decide alone ("needs review"), each node with the
+  // reason axe gives.
+  window.__axeRunWithReview = (context, runOptions) =>
+    enqueue(() => axe.run(context || document, runOptions)).then((results) => ({
+      violations: results.violations,
+      incomplete: results.incomplete.map((rule) => ({
+        id: rule.id,
+        help: rule.help,
+        nodes: rule.nodes.map((node) => ({
+          target: node.target.join(" "),
+          message: [...node.any, ...node.all, ...node.none].map((c) => c.message).join(" "),
+        })),
+      })),
+    }));
   document.addEventListener("htmx:afterSettle", () => {
     if (swapRunWaiting) return;
     swapRunWaiting = true;
@@ -350,6 +364,40 @@ def axe_check(page, *, context=None, disable: tuple[str, ...] = ()) -> list[dict
         page.evaluate(AXE_AFTER_SWAPS)
     return page.evaluate(
         "([context, options]) => window.__axeRun(context, options)", [context, options]
+    )
+
+
+def axe_check_with_review(page) -> tuple[list[dict], list[dict]]:
+    """axe-core's violations on the page as it is now, and what it asks a person to review.
+
+    Each result to review is ``{"id", "help", "nodes": [{"target", "message"}]}``.
+    """
+    options = dict(AXE_OPTIONS, resultTypes=["violations", "incomplete"])
+    page.wait_for_load_state()
+    if not page.evaluate("typeof window.__axeRunWithReview === 'function'"):
+        page.evaluate(AXE_SOURCE)
+        page.evaluate(AXE_AFTER_SWAPS)
+    found = page.evaluate("(options) => window.__axeRunWithReview(null, options)", options)
+    return found["violations"], found["incomplete"]
+
+
+# WCAG 1.4.12: line height 1.5, paragraph spacing 2, letter spacing 0.12, word spacing 0.16.
+TEXT_SPACING = """
+* { line-height: 1.5 !important; letter-spacing: 0.12em !important;
+    word-spacing: 0.16em !important; }
+p { margin-bottom: 2em !important; }
+"""
+
+
+def apply_text_spacing(page) -> None:
+    """Add the override as a user's style sheet would (the page's CSP does not govern it)."""
+    page.evaluate(
+        """(css) => {
+          const sheet = new CSSStyleSheet();
+          sheet.replaceSync(css);
+          document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
+        }""",
+        TEXT_SPACING,
     )
 
 

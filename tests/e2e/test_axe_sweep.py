@@ -14,9 +14,15 @@ Parts that a page swaps in by itself as it loads (similar issues on an issue's p
 here by the hook; those that follow a search, a POST or a drag (the issue list's results,
 support, comments, the grouping board) by the same hook in the journey tests. Each test lists
 every page with problems, then fails once.
+
+axe also returns what it cannot decide alone ("needs review": text over a background image,
+a name it cannot compute...). Each such result was looked at by a person; those judged fine
+are in ``REVIEWED`` below with the reason, matched by rule, page and element. Any other result
+to review fails the sweep, so a new one is looked at before it lands.
 """
 
 import re
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 import pytest
@@ -30,7 +36,7 @@ from tests.e2e.conftest import (
     AXE_SETTLED,
     DESKTOP,
     PHONE,
-    axe_check,
+    axe_check_with_review,
     describe_axe_violations,
     login,
 )
@@ -47,6 +53,50 @@ NOT_PAGES = {
     ),
     "text/plain": "recovery codes to keep, as a text file",
 }
+
+
+@dataclass(frozen=True)
+class Reviewed:
+    """An axe "needs review" result a person has checked and accepted, and why."""
+
+    rule: str
+    target: str  # a regular expression the element's selector must match in full
+    reason: str
+    pages: str = ".*"  # a regular expression the page's label (its URL name) must match in full
+
+    def covers(self, rule: str, page_label: str, target: str) -> bool:
+        return (
+            rule == self.rule
+            and re.fullmatch(self.pages, page_label) is not None
+            and re.fullmatch(self.target, target) is not None
+        )
+
+
+REVIEWED: list[Reviewed] = [
+    Reviewed(
+        "color-contrast",
+        r"(tr:nth-child\(\d+\) > )?t[hd]:nth-child\(\d+\)",
+        pages="forum_members",
+        reason=(
+            "At phone width the members table scrolls sideways inside its own box (allowed for "
+            "data tables); axe cannot see the background of cells the box's edge cuts across. "
+            "Looked at: the same dark text on white as every other cell, 15.9:1."
+        ),
+    ),
+]
+
+
+def not_yet_reviewed(label: str, incomplete: list[dict]) -> list[str]:
+    """Lines describing each "needs review" result on a page that no ``REVIEWED`` entry covers."""
+    lines = []
+    for result in incomplete:
+        for node in result["nodes"]:
+            if not any(r.covers(result["id"], label, node["target"]) for r in REVIEWED):
+                lines.append(
+                    f"- needs review: {result['id']} ({result['help']}) at {node['target']}:"
+                    f" {node['message']}"
+                )
+    return lines
 
 
 def type_a_title(page) -> None:
@@ -126,16 +176,11 @@ def pages_for(persona: str, world: dict) -> list[tuple[str, str, int]]:
     return pages
 
 
-@pytest.mark.parametrize("persona", PERSONAS)
-@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
-def test_every_page_passes_axe(
-    new_page, live_server, world, persona, viewport, axe_violations, settings
-):
-    settings.ROOT_URLCONF = __name__
+def sign_in_for_every_page(page, live_server, world: dict, persona: str) -> None:
+    """Sign ``persona`` in through the real form, ready to open every page ``pages_for`` lists."""
     person = world["people"][persona]
     if world["secrets"][persona]:
         RecoveryCodes.activate(person)  # so the recovery-code pages have codes to show
-    page = new_page(viewport)
     if person:
         login(page, live_server, person, totp_secret=world["secrets"][persona])
         # Two-factor settings ask for the password again, even just after signing in.
@@ -143,6 +188,16 @@ def test_every_page_passes_axe(
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Continue").click()
         page.wait_for_load_state()
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_every_page_passes_axe(
+    new_page, live_server, world, persona, viewport, axe_violations, settings
+):
+    settings.ROOT_URLCONF = __name__
+    page = new_page(viewport)
+    sign_in_for_every_page(page, live_server, world, persona)
 
     problems: list[str] = []
     checked: list[str] = []
@@ -169,9 +224,11 @@ def test_every_page_passes_axe(
             fragments.append(label)
         else:
             page.goto(url)
-            if violations := axe_check(page):
+            violations, incomplete = axe_check_with_review(page)
+            to_review = not_yet_reviewed(label, incomplete)
+            if violations or to_review:
                 problems.append(f"{label} ({url}):")
-                problems += describe_axe_violations(violations)
+                problems += describe_axe_violations(violations) + to_review
             checked.append(label)
 
     for label in fragments:
@@ -179,6 +236,11 @@ def test_every_page_passes_axe(
             host, swap_in = HOSTED_FRAGMENTS[label]
             page.goto(reverse(host, args=world["args"][POLICY[label].args]))
             swap_in(page)
+            page.evaluate(AXE_SETTLED)
+            _, incomplete = axe_check_with_review(page)
+            if to_review := not_yet_reviewed(label, incomplete):
+                problems.append(f"{label} in {host}:")
+                problems += to_review
             checked.append(f"{label} in {host}")
     page.evaluate(AXE_SETTLED)
     for page_url in dict.fromkeys(v["page"] for v in axe_violations):
@@ -214,3 +276,32 @@ def test_axe_checks_each_htmx_swap_even_when_the_page_moves_straight_on(
         ("label", f"{live_server.url}{reverse('issues:raise', args=[forum.slug])}")
     ]
     axe_violations.clear()
+
+
+def test_a_result_to_review_fails_the_sweep_until_it_is_reviewed(new_page, live_server, db):
+    page = new_page()
+    page.route(
+        f"{live_server.url}/sample/",
+        lambda route: route.fulfill(
+            content_type="text/html",
+            body="""<!DOCTYPE html><html lang="en"><head><title>Sample</title></head><body>
+            <main><h1>Status, merge or hide</h1>
+            <label for="id_reason">Reason (needed when closing)</label>
+            <textarea id="id_reason" name="reason"></textarea>
+            <label for="id_reason">Reason (shown to everyone)</label>
+            <textarea id="id_reason" name="reason" required></textarea></main></body></html>""",
+        ),
+    )
+    page.goto(f"{live_server.url}/sample/")
+
+    _, incomplete = axe_check_with_review(page)
+
+    to_review = not_yet_reviewed("issues:manage", incomplete)
+    assert any("duplicate-id-aria" in line for line in to_review), to_review
+    rules = {result["id"] for result in incomplete}
+    REVIEWED.extend(Reviewed(rule, ".*", "a sample", pages="issues:manage") for rule in rules)
+    try:
+        assert not_yet_reviewed("issues:manage", incomplete) == []
+        assert not_yet_reviewed("issues:list", incomplete), "accepted for one page only"
+    finally:
+        del REVIEWED[-len(rules) :]
