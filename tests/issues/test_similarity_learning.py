@@ -62,6 +62,57 @@ def test_the_temperature_is_learned_from_the_grouped_issues_and_is_deterministic
     assert first.suggest([Doc("x", query)]) == second.suggest([Doc("x", query)])
 
 
+TRAVEL, SUPERVISION = "Travel and mileage", "Supervision"
+TRAVEL_ISSUES = [
+    ("t1", "Pool cars are booked solid on Thursdays"),
+    ("t2", "Mileage claims for home visits paid months late"),
+    ("t3", "No pool car for visits, so I drive my own car"),
+    ("t4", "Parking at the hospital costs us every visit"),
+]
+SUPERVISION_ISSUES = [
+    ("s1", "Supervision cancelled again as my manager was busy"),
+    ("s2", "Supervision never happens, my manager cancels it"),
+    ("s3", "No reflective supervision for months"),
+    ("s4", "Supervision notes never written up"),
+]
+# Its words lean a little towards supervision; the poster's category can tip it.
+AMBIGUOUS = "Supervision about visits by car"
+
+
+def suggested_theme(engine: TfidfEngine, category: str) -> str:
+    [suggestion] = engine.suggest([Doc("new", AMBIGUOUS, category)])
+    return suggestion.label
+
+
+def test_a_category_that_has_matched_its_theme_settles_an_ambiguous_text():
+    engine = TfidfEngine()
+    engine.fit(
+        [Doc(key, text, TRAVEL, "travel") for key, text in TRAVEL_ISSUES]
+        + [Doc(key, text, SUPERVISION, "sup") for key, text in SUPERVISION_ISSUES]
+    )
+
+    assert engine.category_evidence > 0
+    assert suggested_theme(engine, TRAVEL) == "travel"
+    assert suggested_theme(engine, SUPERVISION) == "sup"
+
+
+def test_a_category_posters_file_everything_under_does_not_decide_the_theme():
+    # In this forum most supervision problems were filed under travel, the first entry of
+    # the drop-down: choosing it says little, and the words should decide.
+    categories = [TRAVEL, TRAVEL, TRAVEL, SUPERVISION]
+    engine = TfidfEngine()
+    engine.fit(
+        [Doc(key, text, TRAVEL, "travel") for key, text in TRAVEL_ISSUES]
+        + [
+            Doc(key, text, category, "sup")
+            for (key, text), category in zip(SUPERVISION_ISSUES, categories, strict=True)
+        ]
+    )
+
+    assert suggested_theme(engine, TRAVEL) == "sup"
+    assert suggested_theme(engine, "") == "sup"
+
+
 def test_reasons_never_show_everyday_words():
     engine = TfidfEngine()
     engine.fit(
