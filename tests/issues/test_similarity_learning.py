@@ -156,6 +156,15 @@ def test_a_name_is_never_a_single_word_and_keeps_acronyms():
     assert len(name.split()) >= 2
 
 
+def test_a_group_of_one_issue_is_named_after_its_title():
+    texts = [
+        "Pressure to discharge is causing burnout\nDaily calls from the ward; burnout is "
+        "spreading through the team."
+    ]
+
+    assert group_name(texts) == "Pressure to discharge is causing burnout"
+
+
 def test_a_group_with_no_shared_phrase_is_named_after_its_central_title():
     texts = ["Heating broken in the Eastgate office\nIt is cold.", "Kettle gone missing\nNo tea."]
 
