@@ -197,6 +197,16 @@ class Vectoriser:
                 break
             if any(word in GENERIC_WORDS for word in term.split()):
                 continue
+            if any(_singular(term) == _singular(kept) for kept in chosen):
+                continue  # "posts" after "post" says nothing new
             if not any(term in kept.split() for kept in chosen):
                 chosen = [kept for kept in chosen if kept not in term.split()] + [term]
         return tuple(chosen)
+
+
+def _singular(term: str) -> str:
+    """``term`` with a plural "s" dropped from each word, to spot the same reason twice."""
+    return " ".join(
+        word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+        for word in term.split()
+    )

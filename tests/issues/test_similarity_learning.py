@@ -130,6 +130,22 @@ def test_reasons_never_show_everyday_words():
     assert "interpreters" in " ".join(match.shared_terms)
 
 
+def test_a_reason_is_not_repeated_in_the_plural():
+    engine = TfidfEngine()
+    engine.fit(
+        [
+            Doc(1, "Two posts vacant in the team. The post of manager is empty too"),
+            Doc(2, "Parking permits withdrawn at Northgate"),
+            Doc(3, "No post since April"),
+            Doc(4, "Agency posts everywhere"),
+        ]
+    )
+
+    [match] = engine.similar("Vacant posts; every post empty", k=1)
+
+    assert match.shared_terms == ("vacant", "post")
+
+
 def test_a_new_group_is_named_from_the_phrase_its_issues_share():
     engine = TfidfEngine()  # a new forum: nothing fitted yet
     parking = [
