@@ -388,7 +388,8 @@ class TfidfEngine:
 
         found: dict[int, Suggestion] = {}
         leftovers = list(range(len(ordered)))
-        if self._labels:
+        # Themes fitted on texts with no words cannot be compared with a fresh vocabulary.
+        if self._labels and vectoriser is self._vectoriser:
             theme_rows = vectoriser.text_only(rows) if self._learned else rows
             closeness = (theme_rows @ self._centroids.T).toarray()
             beliefs = (

@@ -113,6 +113,16 @@ def test_a_category_posters_file_everything_under_does_not_decide_the_theme():
     assert suggested_theme(engine, "") == "sup"
 
 
+def test_themes_of_wordless_issues_leave_new_issues_to_new_groups():
+    engine = TfidfEngine()
+    engine.fit([Doc(1, "", label="a"), Doc(2, "the and", "Travel", label="b")])
+
+    suggestions = engine.suggest([Doc("x", "Pool cars booked"), Doc("y", "Pool cars gone")])
+
+    assert {s.label for s in suggestions} == {"new-1"}
+    assert all(s.is_new for s in suggestions)
+
+
 def test_reasons_never_show_everyday_words():
     engine = TfidfEngine()
     engine.fit(
