@@ -94,7 +94,7 @@ def _key_order(key: Key) -> tuple[bool, Key]:
 # Temperatures tried when learning how sharply closeness to a theme turns into belief in it.
 _TEMPERATURES = (0.01, 0.015, 0.02, 0.03, 0.05, 0.08, 0.12, 0.2, 0.35)
 # How much the poster's category may count towards a theme, tried alongside each temperature.
-_CATEGORY_EVIDENCE = (0.0, 0.25, 0.5, 0.75, 1.0)
+_CATEGORY_EVIDENCE = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0)
 # Pseudo-count for each pairing of a theme and a category, so no pairing is ever impossible.
 _CATEGORY_PRIOR = 0.5
 
@@ -166,6 +166,9 @@ class TfidfEngine:
         self._matrix = sp.csr_matrix((0, 0), dtype=np.float32)
         self._labels: list[str] = []
         self._centroids = sp.csr_matrix((0, 0), dtype=np.float32)
+        # Centroids of whole rows, category included: how close a text is to any theme at
+        # all, which decides whether it starts a new group.
+        self._row_centroids = sp.csr_matrix((0, 0), dtype=np.float32)
         self._learned = False  # True when the labels are convenors' themes
         self.temperature = _TEMPERATURES[0]
         self.category_evidence = 0.0  # how much the poster's category counts towards a theme
@@ -205,11 +208,12 @@ class TfidfEngine:
         self._category_log = np.zeros((len(self._labels), 0))
         self.category_evidence = 0.0
         if not self._learned:
-            self._centroids = unit_rows(membership @ self._matrix)
+            self._centroids = self._row_centroids = unit_rows(membership @ self._matrix)
             return
         text_rows = self._vectoriser.text_only(self._matrix)
         sums = (membership @ text_rows).tocsr()
         self._centroids = unit_rows(sums)
+        self._row_centroids = unit_rows(membership @ self._matrix)
         doc_categories = self._category_columns(categories)
         counts = np.zeros((len(self._labels), len(self._vectoriser.categories)))
         with_category = theme >= 0
@@ -391,7 +395,7 @@ class TfidfEngine:
         # Themes fitted on texts with no words cannot be compared with a fresh vocabulary.
         if self._labels and vectoriser is self._vectoriser:
             theme_rows = vectoriser.text_only(rows) if self._learned else rows
-            closeness = (theme_rows @ self._centroids.T).toarray()
+            closeness = (rows @ self._row_centroids.T).toarray()
             beliefs = (
                 self._text_beliefs(theme_rows, self._category_columns(categories))
                 if self._learned
