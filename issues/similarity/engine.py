@@ -93,6 +93,10 @@ def _key_order(key: Key) -> tuple[bool, Key]:
 
 # Temperatures tried when learning how sharply closeness to a theme turns into belief in it.
 _TEMPERATURES = (0.01, 0.015, 0.02, 0.03, 0.05, 0.08, 0.12, 0.2, 0.35)
+# How much the poster's category may count towards a theme, tried alongside each temperature.
+_CATEGORY_EVIDENCE = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0)
+# Pseudo-count for each pairing of a theme and a category, so no pairing is ever impossible.
+_CATEGORY_PRIOR = 0.5
 
 
 class TfidfEngine:
@@ -100,10 +104,14 @@ class TfidfEngine:
 
     Text: each issue is a TF-IDF vector of its words, word pairs and character n-grams, with
     a small block for the poster's category (a weak hint). Themes: each theme is the
-    normalised mean of its issues' vectors (its centroid). A text's belief in each theme is
-    a softmax of its closeness to every centroid; how sharply closeness turns into belief
-    (a temperature) is learned by leaving each grouped issue out in turn and choosing the
-    value that predicts its theme best.
+    normalised mean of its issues' text vectors, without the category (its centroid). A
+    text's belief in each theme is a softmax of its closeness to every centroid, plus, as
+    separate evidence, how often the poster's category goes with each theme among the
+    grouped issues (posters' categories are often wrong, and some themes have no category
+    of their own, so the forum's own history says how far to trust them). How sharply
+    closeness turns into belief (a temperature) and how much the category counts are
+    learned together by leaving each grouped issue out in turn and choosing the values that
+    predict its theme best.
 
     Similar issues are ranked by their cosine similarity ``s`` to the text, raised by
     ``theme_weight * belief * min(s, theme_cap)``, where belief is how much the text is
@@ -158,8 +166,13 @@ class TfidfEngine:
         self._matrix = sp.csr_matrix((0, 0), dtype=np.float32)
         self._labels: list[str] = []
         self._centroids = sp.csr_matrix((0, 0), dtype=np.float32)
+        # Centroids of whole rows, category included: how close a text is to any theme at
+        # all, which decides whether it starts a new group.
+        self._row_centroids = sp.csr_matrix((0, 0), dtype=np.float32)
         self._learned = False  # True when the labels are convenors' themes
         self.temperature = _TEMPERATURES[0]
+        self.category_evidence = 0.0  # how much the poster's category counts towards a theme
+        self._category_log = np.zeros((0, 0))  # log P(category | theme), smoothed
         self._doc_theme = np.zeros(0, dtype=np.int64)  # theme index per document, -1 if none
         self._doc_belief = np.zeros(0, dtype=np.float32)  # 1 for a convenor's theme
 
@@ -188,21 +201,51 @@ class TfidfEngine:
             (np.ones(len(rows), dtype=np.float32), ([index[labels[i]] for i in rows], rows)),
             shape=(len(self._labels), len(docs)),
         )
-        sums = (membership @ self._matrix).tocsr()
-        self._centroids = unit_rows(sums)
         theme = np.full(len(docs), -1, dtype=np.int64)
         theme[rows] = [index[labels[i]] for i in rows]
         self._doc_theme = theme
         self._doc_belief = (theme >= 0).astype(np.float32)
-        if self._learned:
-            self.temperature = self._learn_temperature(sums, theme)
-            self._predict_ungrouped()
+        self._category_log = np.zeros((len(self._labels), 0))
+        self.category_evidence = 0.0
+        if not self._learned:
+            self._centroids = self._row_centroids = unit_rows(membership @ self._matrix)
+            return
+        text_rows = self._vectoriser.text_only(self._matrix)
+        sums = (membership @ text_rows).tocsr()
+        self._centroids = unit_rows(sums)
+        self._row_centroids = unit_rows(membership @ self._matrix)
+        doc_categories = self._category_columns(categories)
+        counts = np.zeros((len(self._labels), len(self._vectoriser.categories)))
+        with_category = theme >= 0
+        with_category[doc_categories < 0] = False
+        np.add.at(counts, (theme[with_category], doc_categories[with_category]), 1.0)
+        self._category_log = np.log(
+            (counts + _CATEGORY_PRIOR)
+            / (counts.sum(axis=1, keepdims=True) + _CATEGORY_PRIOR * counts.shape[1])
+        )
+        self.temperature, self.category_evidence = self._learn_belief(
+            text_rows, sums, theme, doc_categories, counts
+        )
+        self._predict_ungrouped(text_rows, doc_categories)
 
-    def _learn_temperature(self, sums: sp.csr_matrix, theme: np.ndarray) -> float:
-        """The temperature that best predicts each grouped issue's theme, leaving it out.
+    def _category_columns(self, categories: Sequence[str]) -> np.ndarray:
+        """Each category's column among the fitted categories; -1 for none or unknown."""
+        known = self._vectoriser.categories if self._vectoriser else {}
+        return np.array([known.get(c, -1) for c in categories], dtype=np.int64)
 
-        Works on whole matrices: an issue's closeness to its own theme is recomputed with
-        the issue taken out of that theme's sum.
+    def _learn_belief(
+        self,
+        text_rows: sp.csr_matrix,
+        sums: sp.csr_matrix,
+        theme: np.ndarray,
+        doc_categories: np.ndarray,
+        counts: np.ndarray,
+    ) -> tuple[float, float]:
+        """The temperature and category weight that best predict grouped issues' themes.
+
+        Each grouped issue is left out in turn, on whole matrices: its closeness to its own
+        theme is recomputed with the issue taken out of that theme's sum, and its category
+        is taken out of the counts of categories by theme.
         """
         grouped = np.flatnonzero(theme >= 0)
         own = theme[grouped]
@@ -210,8 +253,8 @@ class TfidfEngine:
         keep = sizes[own] > 1  # an issue alone in its theme leaves nothing to learn from
         grouped, own = grouped[keep], own[keep]
         if len(grouped) == 0 or len(self._labels) < 2:
-            return _TEMPERATURES[0]
-        rows = self._matrix[grouped]
+            return _TEMPERATURES[0], 0.0
+        rows = text_rows[grouped]
         dots = (rows @ sums.T).toarray()
         sum_norms = np.asarray(sums.multiply(sums).sum(axis=1)).ravel()
         self_norms = np.asarray(rows.multiply(rows).sum(axis=1)).ravel()
@@ -221,29 +264,51 @@ class TfidfEngine:
         with np.errstate(divide="ignore", invalid="ignore"):
             cosines = np.where(sum_norms > 0, dots / np.sqrt(sum_norms), 0.0)
             cosines[at, own] = np.where(own_norm > 0, own_dot / own_norm, 0.0)
-        best, best_fit = _TEMPERATURES[0], -np.inf
+
+        category = doc_categories[grouped]
+        evidence = np.zeros_like(cosines)
+        has = category >= 0
+        if has.any():
+            mine = np.zeros((len(grouped), len(self._labels)))
+            mine[at, own] = 1.0
+            pair = counts[:, category[has]].T - mine[has]
+            totals = counts.sum(axis=1)[None, :] - mine[has]
+            evidence[has] = np.log(
+                (pair + _CATEGORY_PRIOR) / (totals + _CATEGORY_PRIOR * counts.shape[1])
+            )
+
+        best, best_fit = (_TEMPERATURES[0], 0.0), -np.inf
         for temperature in _TEMPERATURES:
-            logits = cosines / temperature
-            fit = float(np.mean(logits[at, own] - logsumexp(logits, axis=1)))
-            if fit > best_fit + 1e-9:
-                best, best_fit = temperature, fit
+            for weight in _CATEGORY_EVIDENCE:
+                logits = cosines / temperature + weight * evidence
+                fit = float(np.mean(logits[at, own] - logsumexp(logits, axis=1)))
+                if fit > best_fit + 1e-9:
+                    best, best_fit = (temperature, weight), fit
         return best
 
-    def _beliefs(self, rows: sp.csr_matrix) -> np.ndarray:
-        """Each row's belief in each theme (each row sums to 1)."""
-        logits = (rows @ self._centroids.T).toarray() / self.temperature
+    def _beliefs(self, rows: sp.csr_matrix, categories: Sequence[str]) -> np.ndarray:
+        """Each row's belief in each theme (each row sums to 1); rows carry their category."""
+        text_rows = self._vectoriser.text_only(rows) if self._vectoriser else rows
+        return self._text_beliefs(text_rows, self._category_columns(categories))
+
+    def _text_beliefs(self, text_rows: sp.csr_matrix, categories: np.ndarray) -> np.ndarray:
+        logits = (text_rows @ self._centroids.T).toarray() / self.temperature
+        known = categories >= 0
+        if self.category_evidence and known.any():
+            logits[known] += self.category_evidence * self._category_log[:, categories[known]].T
         logits -= logits.max(axis=1, keepdims=True)
         beliefs = np.exp(logits)
         beliefs /= beliefs.sum(axis=1, keepdims=True)
         return beliefs
 
-    def _predict_ungrouped(self) -> None:
+    def _predict_ungrouped(self, text_rows: sp.csr_matrix, categories: np.ndarray) -> None:
         """Give each ungrouped issue its most believed theme, weighed by that belief."""
         ungrouped = np.flatnonzero(self._doc_theme < 0)
         if len(ungrouped) == 0:
             return
-        beliefs = self._beliefs(self._matrix[ungrouped])
-        has_text = np.asarray(self._matrix[ungrouped].getnnz(axis=1)) > 0
+        rows = text_rows[ungrouped]
+        beliefs = self._text_beliefs(rows, categories[ungrouped])
+        has_text = np.asarray(rows.getnnz(axis=1)) > 0
         best = beliefs.argmax(axis=1)
         self._doc_theme[ungrouped] = np.where(has_text, best, -1)
         self._doc_belief[ungrouped] = np.where(has_text, beliefs[np.arange(len(best)), best], 0)
@@ -270,7 +335,7 @@ class TfidfEngine:
         text_scores = self._matrix @ query.toarray().ravel()  # a dense query is much faster
         scores = text_scores.astype(np.float64)
         if self._learned and self.theme_weight and query.nnz:
-            beliefs = self._beliefs(query)[0]
+            beliefs = self._beliefs(query, [category])[0]
             themed = self._doc_theme >= 0
             scores[themed] += (
                 self.theme_weight
@@ -327,9 +392,15 @@ class TfidfEngine:
 
         found: dict[int, Suggestion] = {}
         leftovers = list(range(len(ordered)))
-        if self._labels:
-            closeness = (rows @ self._centroids.T).toarray()
-            beliefs = self._beliefs(rows) if self._learned else closeness
+        # Themes fitted on texts with no words cannot be compared with a fresh vocabulary.
+        if self._labels and vectoriser is self._vectoriser:
+            theme_rows = vectoriser.text_only(rows) if self._learned else rows
+            closeness = (rows @ self._row_centroids.T).toarray()
+            beliefs = (
+                self._text_beliefs(theme_rows, self._category_columns(categories))
+                if self._learned
+                else closeness
+            )
             best = beliefs.argmax(axis=1)  # first maximum: ties go to the smaller label
             leftovers = []
             for i, label_index in enumerate(best):
@@ -342,7 +413,7 @@ class TfidfEngine:
                     score=float(beliefs[i, label_index]),
                     is_new=False,
                     reason=vectoriser.shared_terms(
-                        Row.of(rows, i), Row.of(self._centroids, label_index), self.max_terms
+                        Row.of(theme_rows, i), Row.of(self._centroids, label_index), self.max_terms
                     ),
                 )
         found.update(self._new_groups(ordered, texts, rows, leftovers, vectoriser))

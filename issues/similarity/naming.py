@@ -4,8 +4,8 @@ A convenor names a theme after what its issues are about, in a few words ("Pool 
 late visits"), not after a list of keywords. The name here is the most characteristic
 phrase of the group: one that several of its issues use (titles count for more) and that
 is rare in the rest of the forum. Two such phrases about different things are joined with
-"and". A name is never a single word; when no phrase is shared, the title of the issue
-most like the others stands in, shortened.
+"and". A name is never a single word; when no phrase is shared, and for a group of one
+issue, the title of the issue most like the others stands in, shortened.
 """
 
 import math
@@ -126,13 +126,16 @@ def group_name(
         # only this group uses, even when more of the group says it.
         return weight[key] * idf * idf * (1.0 + 0.1 * (len(content) - 2))
 
+    title = texts[central].partition("\n")[0].strip()
+    fallback = _sentence_case(_shorten(title)) if any(_is_content(w) for w in title.split()) else ""
+    if len(texts) == 1 and fallback:
+        return fallback  # one issue: its own title says best what it is about
     ranked = sorted(
         (key for key in weight if len(members[key]) >= needed),
         key=lambda key: (-score(key), key),
     )
     if not ranked:
-        title = texts[central].partition("\n")[0].strip()
-        return _sentence_case(_shorten(title)) if any(_is_content(w) for w in title.split()) else ""
+        return fallback
 
     def surface(key: tuple[str, ...]) -> str:
         return min(surfaces[key].items(), key=lambda item: (-item[1], item[0]))[0]

@@ -101,6 +101,7 @@ class Vectoriser:
         self.chars: TfidfVectorizer | None = None
         self.terms = np.array([], dtype=object)
         self.categories: dict[str, int] = {}
+        self.text_columns = 0  # the columns before the category block
 
     @property
     def empty(self) -> bool:
@@ -133,7 +134,9 @@ class Vectoriser:
         if self.words is not None:
             self.terms = self.words.get_feature_names_out()
         self.categories = {c: i for i, c in enumerate(sorted({c for c in categories if c}))}
-        return self._join([words, chars], categories)
+        rows = self._join([words, chars], categories)
+        self.text_columns = rows.shape[1] - len(self.categories)
+        return rows
 
     def transform(self, texts: Sequence[str], categories: Sequence[str]) -> sp.csr_matrix:
         """Return one row per text (all zeros when none of its features is known)."""
@@ -168,6 +171,13 @@ class Vectoriser:
             parts = [unit_rows(sp.hstack(parts, format="csr"))]
         return unit_rows(sp.hstack([*parts, onehot], format="csr"))
 
+    def text_only(self, rows: sp.csr_matrix) -> sp.csr_matrix:
+        """``rows`` without their category block, scaled back to unit length."""
+        rows = sp.csr_matrix(rows, copy=True)
+        rows.data[rows.indices >= self.text_columns] = 0.0
+        rows.eliminate_zeros()
+        return unit_rows(rows)
+
     def shared_terms(self, row: Row, other: Row, n: int) -> tuple[str, ...]:
         """Return up to ``n`` whole-word terms weighing most in both rows, best first.
 
@@ -187,6 +197,16 @@ class Vectoriser:
                 break
             if any(word in GENERIC_WORDS for word in term.split()):
                 continue
+            if any(_singular(term) == _singular(kept) for kept in chosen):
+                continue  # "posts" after "post" says nothing new
             if not any(term in kept.split() for kept in chosen):
                 chosen = [kept for kept in chosen if kept not in term.split()] + [term]
         return tuple(chosen)
+
+
+def _singular(term: str) -> str:
+    """``term`` with a plural "s" dropped from each word, to spot the same reason twice."""
+    return " ".join(
+        word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+        for word in term.split()
+    )
