@@ -397,12 +397,14 @@ def test_without_javascript_checking_keeps_everything_typed(forum, member, casel
     assert Issue.objects.filter(forum=forum).count() == len(OTHERS) + 1
 
 
-def test_the_raise_page_asks_while_typing_in_a_polite_region(forum, member):
+def test_the_raise_page_asks_while_typing_and_announces_a_short_count(forum, member):
     page = client_for(member).get(reverse("issues:raise", args=[forum.slug])).content.decode()
 
     assert f'hx-post="{reverse("issues:similar", args=[forum.slug])}"' in page
     assert 'hx-trigger="input changed delay:600ms"' in page
-    assert '<div id="similar-issues" aria-live="polite">' in page
+    # The cards are not read out whole at each keystroke: a status region hears a short count.
+    assert '<p id="similar-status" class="visually-hidden" role="status"></p>' in page
+    assert '<div id="similar-issues">' in page
     assert 'hx-target="#similar-issues"' in page
     assert '<h2 id="similar-heading">Is this already raised?</h2>' in page
 
