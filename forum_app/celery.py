@@ -34,6 +34,11 @@ app.conf.beat_schedule = {
         "schedule": SWEEP_EVERY,
         "options": {"expires": SWEEP_EXPIRES},
     },
+    "voting-sweep": {
+        "task": "meetings.tasks.sweep_voting",
+        "schedule": SWEEP_EVERY,
+        "options": {"expires": SWEEP_EXPIRES},
+    },
     "anonymous-publish": {
         "task": "issues.tasks.publish_anonymous",
         "schedule": crontab(),

@@ -119,6 +119,14 @@ class Forum(models.Model):
             "so the time it appears cannot be matched to the person who wrote it. At least 30."
         ),
     )
+    voting_hours_after_meeting = models.PositiveSmallIntegerField(
+        _("voting stays open after a meeting (hours)"),
+        default=48,
+        help_text=_(
+            "Members who could not come vote from anywhere until this many hours after the "
+            "meeting ends, unless the convenor chooses another time."
+        ),
+    )
     open_for_requests = models.BooleanField(
         _("open to join requests"),
         default=True,

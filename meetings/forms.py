@@ -126,12 +126,56 @@ class SplitForm(forms.Form):
         self.fields["issues"].choices = [(i.pk, i.title) for i in issues]
 
 
-class VoteForm(forms.Form):
-    """One number per theme on the ballot; empty means no dots."""
+class VotingWindowForm(forms.Form):
+    """When voting closes, in the forum's time zone."""
 
-    def __init__(self, *args, themes: list[Theme], cap: int, **kwargs) -> None:
+    date = forms.DateField(
+        label=_("Voting closes on"),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
+    )
+    time = forms.TimeField(
+        label=_("at"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+
+    def __init__(self, *args, meeting: Meeting, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.meeting = meeting
+        if meeting.voting_closes_at and not self.is_bound:
+            local = meeting.voting_closes_at.astimezone(meeting.forum.tzinfo)
+            self.initial = {"date": local.date(), "time": local.time()}
+
+    def closes_at(self) -> datetime:
+        tz = self.meeting.forum.tzinfo
+        return datetime.combine(self.cleaned_data["date"], self.cleaned_data["time"], tzinfo=tz)
+
+
+SERVICE_FIELD["closes_at"] = "date"
+
+
+class VoteForm(forms.Form):
+    """One number per theme on the ballot; empty means no dots. ``changing`` asks for the code."""
+
+    def __init__(
+        self, *args, themes: list[Theme], cap: int, changing: bool = False, **kwargs
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.themes = themes
+        if changing:
+            self.fields["code"] = forms.CharField(
+                label=_("Your ballot code"),
+                max_length=40,
+                help_text=_("The code you were shown when you voted, such as ABCD-EFGH-JKLM-NPQR."),
+                error_messages={
+                    "required": _("Enter the ballot code you were shown when you voted.")
+                },
+                widget=forms.TextInput(
+                    attrs={
+                        "autocomplete": "off",
+                        "autocapitalize": "characters",
+                        "spellcheck": "false",
+                    }
+                ),
+            )
         for theme in themes:
             self.fields[field_for(theme.pk)] = forms.IntegerField(
                 label=theme.name,
@@ -148,6 +192,9 @@ class VoteForm(forms.Form):
 
     def allocations(self) -> dict[int, int]:
         return {t.pk: self.cleaned_data.get(field_for(t.pk)) or 0 for t in self.themes}
+
+    def theme_fields(self) -> list[forms.BoundField]:
+        return [self[field_for(t.pk)] for t in self.themes]
 
 
 class DecisionForm(forms.Form):

@@ -8,11 +8,13 @@ per person per meeting is a database constraint.
 """
 
 import uuid
+from datetime import datetime
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from forum_app.models import Forum
@@ -70,6 +72,16 @@ class Meeting(models.Model):
     )
     dots_per_person = models.PositiveSmallIntegerField(_("dots per person"), default=5)
     max_dots_per_theme = models.PositiveSmallIntegerField(_("most dots on one theme"), default=3)
+    voting_opens_at = models.DateTimeField(_("voting opened"), null=True, blank=True)
+    voting_closes_at = models.DateTimeField(
+        _("voting closes"),
+        null=True,
+        blank=True,
+        help_text=_("Members vote from any device until then; the ballots are counted then."),
+    )
+    vote_reminders_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text=_("When reminders to vote were queued.")
+    )
     state_version = models.PositiveIntegerField(default=1, editable=False)
     sequence = models.PositiveIntegerField(
         default=0, editable=False, help_text=_("Bumped each time the date or time changes.")
@@ -115,6 +127,12 @@ class Meeting(models.Model):
     @property
     def results_visible(self) -> bool:
         return self.phase in (Phase.DECIDE, Phase.CLOSED)
+
+    def voting_open(self, now: datetime | None = None) -> bool:
+        """Ballots are taken: the vote phase, and its window has not yet closed."""
+        if self.phase != Phase.VOTE:
+            return False
+        return self.voting_closes_at is None or (now or timezone.now()) < self.voting_closes_at
 
 
 class MeetingNotice(models.Model):

@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from meetings.services.schedule import meeting_notice_send, meeting_notices_sweep
+from meetings.services.voting import voting_sweep
 
 
 @shared_task(ignore_result=True)
@@ -15,3 +16,9 @@ def send_meeting_notice(notice_id: int) -> int:
 def sweep_meeting_notices() -> int:
     """Send the meeting notices no worker got (the broker was down)."""
     return meeting_notices_sweep()
+
+
+@shared_task(ignore_result=True)
+def sweep_voting() -> dict[str, int]:
+    """Count the ballots of voting windows that have closed; remind those who have not voted."""
+    return voting_sweep()

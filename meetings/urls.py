@@ -37,6 +37,8 @@ urlpatterns = [
         name="suggestion_batch",
     ),
     path("<int:pk>/vote/", views.vote, name="vote"),
+    path("<int:pk>/voting/window/", views.voting_window, name="voting_window"),
+    path("<int:pk>/voting/close/", views.voting_close, name="voting_close"),
     path("<int:pk>/decide/", views.decide, name="decide"),
     path("<int:pk>/decide/<int:theme_pk>/", views.decision_record, name="decision_record"),
     path("<int:pk>/minutes/", views.minutes, name="minutes"),

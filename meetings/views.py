@@ -26,6 +26,7 @@ from meetings.forms import (
     SplitForm,
     ThemeNameForm,
     VoteForm,
+    VotingWindowForm,
     add_service_errors,
 )
 from meetings.models import (
@@ -44,6 +45,7 @@ from meetings.models import (
 )
 from meetings.pdf import minutes_pdf
 from meetings.permissions import can_run, get_meeting_for
+from meetings.services import voting
 from meetings.services.decisions import minutes_context
 from meetings.services.schedule import default_start
 from meetings.services.themes import GROUPING_PHASES, groupable_issues
@@ -194,6 +196,9 @@ def _live_context(request: HttpRequest, meeting: Meeting) -> dict:
     if phase == Phase.VOTE:
         context["ballots"] = meeting.receipts.count()
         context["voted"] = services.voted(meeting, request.user)
+        context["voting_open"] = meeting.voting_open()
+        if meeting.voting_closes_at:
+            context["voting_closes"] = voting.closes_text(meeting)
     if phase in (Phase.DECIDE, Phase.CLOSED):
         context["results"] = services.results(meeting)
         context["decisions"] = {d.theme_id: d for d in meeting.decisions.all()}
@@ -236,6 +241,10 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context["attending"] = meeting.attendances.filter(user=request.user).exists()
     context["etag"] = live_etag(request, meeting.pk)
     context["agenda_form"] = AgendaItemForm()
+    if context["can_run"] and meeting.phase in voting.WINDOW_PHASES:
+        context["window_form"] = VotingWindowForm(meeting=meeting)
+        if meeting.voting_closes_at:
+            context["voting_closes"] = voting.closes_text(meeting)
     return render(request, "meetings/detail.html", context)
 
 
@@ -577,6 +586,47 @@ def suggestion_batch(request: HttpRequest, pk: int, batch_pk: int) -> HttpRespon
 # Voting
 
 
+@require_POST
+@forum_role_required(CONVENORS)
+def voting_window(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = get_meeting_for(request, pk)
+    form = VotingWindowForm(request.POST, meeting=meeting)
+    url = meeting.get_absolute_url() + "#voting-window"
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for text in errors:
+                messages.error(request, text)
+        return redirect(url)
+    try:
+        meeting = voting.voting_window_set(
+            meeting=meeting, actor=request.user, closes_at=form.closes_at()
+        )
+    except ValidationError as error:
+        return _refused(request, url, error)
+    message = _("Voting closes %(when)s.") % {"when": voting.closes_text(meeting)}
+    return _done(request, url, message)
+
+
+@forum_role_required(CONVENORS)
+def voting_close(request: HttpRequest, pk: int) -> HttpResponse:
+    """Ask first, then close voting before its window ends and count the ballots."""
+    meeting = get_meeting_for(request, pk)
+    if request.method == "POST":
+        try:
+            voting.voting_close(meeting=meeting, actor=request.user)
+        except ValidationError as error:
+            return _refused(request, meeting.get_absolute_url(), error)
+        return _done(request, meeting.get_absolute_url(), str(PHASE_MESSAGES[Phase.DECIDE]))
+    context = {
+        "forum": request.forum,
+        "meeting": meeting,
+        "open": meeting.phase == Phase.VOTE,
+        "ballots": meeting.receipts.count(),
+        "closes": voting.closes_text(meeting) if meeting.voting_closes_at else "",
+    }
+    return render(request, "meetings/voting_close.html", context)
+
+
 @forum_role_required(MEMBERS)
 def vote(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for(request, pk)
@@ -601,7 +651,7 @@ def vote(request: HttpRequest, pk: int) -> HttpResponse:
         "meeting": meeting,
         "form": form,
         "already": already,
-        "open": meeting.phase == Phase.VOTE,
+        "open": meeting.voting_open(),
     }
     return render(request, "meetings/vote.html", context)
 

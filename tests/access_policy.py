@@ -96,6 +96,8 @@ POLICY: dict[str, Rule] = {
     "meetings:suggestion_answer": Rule(CONVENOR_POST, method="post", args="suggestion"),
     "meetings:suggestion_batch": Rule(CONVENOR_POST, method="post", args="suggestion_batch"),
     "meetings:vote": Rule(FORUM_MEMBERS, args="meeting"),
+    "meetings:voting_window": Rule(CONVENOR_POST, method="post", args="meeting"),
+    "meetings:voting_close": Rule(CONVENOR_ONLY, args="meeting"),
     "meetings:decide": Rule(CONVENOR_ONLY, args="meeting"),
     "meetings:decision_record": Rule(CONVENOR_ONLY, method="post", args="meeting_theme"),
     "meetings:minutes": Rule(FORUM_MEMBERS, args="closed_meeting"),

@@ -72,6 +72,11 @@ KINDS: dict[str, Kind] = {
             _("A week and a day before a meeting of your forum."),
         ),
         Kind(
+            "vote_reminder",
+            _("Reminders to vote"),
+            _("A day before voting closes, if you have not voted yet."),
+        ),
+        Kind(
             "brief_sent",
             _("Briefs addressed to you"),
             _("A forum sends you an escalation brief to answer."),

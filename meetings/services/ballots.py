@@ -7,18 +7,21 @@ random order and sets the totals. So at no moment does the database hold a trace
 ballot to fewer than all the people who voted.
 """
 
+import base64
+import secrets
 from collections import Counter
 from dataclasses import dataclass
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from forum_app.models import User
-from forum_app.sealed_box import Box, BoxClosed, sealed_open, sealed_put
-from meetings.models import Attendance, Ballot, BallotReceipt, Meeting, Phase, Theme, ThemeTally
+from forum_app.models import Notification, User
+from forum_app.sealed_box import Box, BoxClosed, sealed_open, sealed_put, sealed_replace
+from meetings.models import Attendance, Ballot, BallotReceipt, Meeting, Theme, ThemeTally
 from meetings.permissions import is_participant_role, role_in
 
 ALREADY_VOTED = gettext_lazy("You have already voted in this meeting. Each person votes once.")
@@ -34,13 +37,20 @@ def ballot_themes(meeting: Meeting) -> list[Theme]:
     return list(Theme.objects.filter(tallies__meeting=meeting).order_by("name", "pk").distinct())
 
 
-def _validate(meeting: Meeting, voter: User, allocations: dict[int, int]) -> dict[int, int]:
-    if meeting.phase != Phase.VOTE:
+def _validate(
+    meeting: Meeting, voter: User, allocations: dict[int, int], *, changing: bool = False
+) -> dict[int, int]:
+    if not meeting.voting_open():
         raise ValidationError(_("Voting is not open in this meeting."))
     if not is_participant_role(role_in(meeting.forum, voter)):
         raise ValidationError(_("Only members of the forum vote. Leaders and stewards do not."))
-    if BallotReceipt.objects.filter(meeting=meeting, user=voter).exists():
+    has_voted = BallotReceipt.objects.filter(meeting=meeting, user=voter).exists()
+    if has_voted and not changing:
         raise ValidationError(ALREADY_VOTED)
+    if changing and not has_voted:
+        raise ValidationError(
+            _("You have not voted in this meeting yet, so there is nothing to change.")
+        )
     on_ballot = set(meeting.tallies.values_list("theme_id", flat=True))
     errors: dict[str, str] = {}
     cap = meeting.max_dots_per_theme
@@ -82,14 +92,33 @@ def ballot_box(meeting: Meeting) -> Box:
     return Box(kind="ballot", scope=str(meeting.pk))
 
 
-@transaction.atomic
-def ballot_cast(*, meeting: Meeting, voter: User, allocations: dict[int, int]) -> None:
-    """Cast one secret ballot: ``allocations`` maps theme ids to dots.
+def new_ballot_code() -> str:
+    """Sixteen letters and digits in fours (80 random bits): too many to guess or try."""
+    raw = base64.b32encode(secrets.token_bytes(10)).decode()
+    return "-".join(raw[i : i + 4] for i in range(0, 16, 4))
 
-    Writes the receipt (who voted), counts the voter as attending, and seals the ballot into
-    the meeting's ballot box, all in one transaction. The unique receipt decides when one
-    person sends two ballots at once; a bad ballot raises ``ValidationError`` and stores
-    nothing.
+
+def normalise_code(code: str) -> str:
+    """The code as issued, however it was typed: case, spaces and dashes do not matter."""
+    letters = "".join(ch for ch in code.upper() if ch.isalnum())
+    return "-".join(letters[i : i + 4] for i in range(0, len(letters), 4))
+
+
+def reminder_key(meeting: Meeting, user_id: int) -> str:
+    """The dedupe key of the reminder to vote sent to one member for one meeting."""
+    return f"vote_reminder:{meeting.pk}:{user_id}"
+
+
+@transaction.atomic
+def ballot_cast(*, meeting: Meeting, voter: User, allocations: dict[int, int]) -> str:
+    """Cast one secret ballot: ``allocations`` maps theme ids to dots. Returns its ballot code.
+
+    Writes the receipt (who voted), counts the voter as attending if the meeting is on, and
+    seals the ballot into the meeting's ballot box, all in one transaction; a reminder to vote
+    still waiting to go is withdrawn. The unique receipt decides when one person sends two
+    ballots at once; a bad ballot raises ``ValidationError`` and stores nothing. The code is
+    shown to the voter once and kept nowhere but as a hash inside the sealed entry, so only
+    the voter can use it to change their ballot (``ballot_change``).
     """
     clean = _validate(meeting, voter, allocations)
     try:
@@ -97,11 +126,53 @@ def ballot_cast(*, meeting: Meeting, voter: User, allocations: dict[int, int]) -
             BallotReceipt.objects.create(meeting=meeting, user=voter)
     except IntegrityError:
         raise ValidationError(ALREADY_VOTED) from None
-    Attendance.objects.bulk_create([Attendance(meeting=meeting, user=voter)], ignore_conflicts=True)
+    if timezone.now() < meeting.ends_at:
+        Attendance.objects.bulk_create(
+            [Attendance(meeting=meeting, user=voter)], ignore_conflicts=True
+        )
+    Notification.objects.filter(
+        dedupe_key=reminder_key(meeting, voter.pk),
+        status__in=[Notification.Status.PENDING, Notification.Status.DIGEST],
+    ).delete()
+    code = new_ballot_code()
     try:
-        sealed_put(box=ballot_box(meeting), payload={str(pk): dots for pk, dots in clean.items()})
+        sealed_put(
+            box=ballot_box(meeting),
+            payload={str(pk): dots for pk, dots in clean.items()},
+            code=code,
+        )
     except BoxClosed:
         raise ValidationError(_("Voting has just closed. Your vote was not counted.")) from None
+    return code
+
+
+WRONG_CODE = gettext_lazy(
+    "That code does not match a ballot in this meeting. Check it against the code you were "
+    "shown when you voted; your vote has not changed."
+)
+
+
+@transaction.atomic
+def ballot_change(*, meeting: Meeting, voter: User, code: str, allocations: dict[int, int]) -> None:
+    """Replace the ballot that ``code`` was issued for, while voting is open.
+
+    Writes nothing but the sealed entry: no receipt, no time, nothing naming the voter. A
+    code that matches no waiting ballot changes nothing and raises ``ValidationError``.
+    """
+    clean = _validate(meeting, voter, allocations, changing=True)
+    code = normalise_code(code)
+    if not code:
+        raise ValidationError({"code": _("Enter the ballot code you were shown when you voted.")})
+    try:
+        replaced = sealed_replace(
+            box=ballot_box(meeting),
+            code=code,
+            payload={str(pk): dots for pk, dots in clean.items()},
+        )
+    except BoxClosed:
+        raise ValidationError(_("Voting has just closed. Your vote was not changed.")) from None
+    if not replaced:
+        raise ValidationError({"code": WRONG_CODE})
 
 
 def ballots_count(meeting: Meeting) -> int:

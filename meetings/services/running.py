@@ -1,8 +1,11 @@
 """Running a meeting: phases, attendance and the agenda's free items."""
 
+from datetime import datetime, timedelta
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from forum_app.models import User
@@ -69,6 +72,16 @@ def _open_voting(meeting: Meeting) -> None:
     ThemeTally.objects.bulk_create(
         [ThemeTally(meeting=meeting, theme_id=pk) for pk in themes], ignore_conflicts=True
     )
+    now = timezone.now()
+    meeting.voting_opens_at = now
+    if meeting.voting_closes_at is None or meeting.voting_closes_at <= now:
+        meeting.voting_closes_at = default_close(meeting, now)
+
+
+def default_close(meeting: Meeting, now: datetime) -> datetime:
+    """The forum's usual time after the meeting ends (after now, if it has already ended)."""
+    hours = timedelta(hours=meeting.forum.voting_hours_after_meeting)
+    return max(meeting.ends_at, now) + hours
 
 
 @transaction.atomic
@@ -96,7 +109,7 @@ def meeting_advance(*, meeting: Meeting, actor: User, expected: str) -> Meeting:
         ballots_count(locked)
     locked.phase = target
     locked.state_version = F("state_version") + 1
-    locked.save(update_fields=["phase", "state_version"])
+    locked.save(update_fields=["phase", "state_version", "voting_opens_at", "voting_closes_at"])
     locked.refresh_from_db()
     return locked
 

@@ -134,7 +134,9 @@ def test_a_whole_meeting_from_review_to_published_minutes(
     expect(chair.locator("#live")).to_contain_text("3 have voted", timeout=POLL)
 
     # Decide.
-    chair.get_by_role("button", name="Close voting and show the results").click()
+    chair.get_by_role("link", name="Close voting and show the results").click()
+    expect(chair.get_by_role("heading", level=1)).to_have_text("Close voting now?")
+    chair.get_by_role("button", name="Yes, close voting now").click()
     expect(chair.get_by_role("heading", name="Now: Decide")).to_be_visible()
     expect(phones[0].locator("#live").get_by_role("cell", name="8")).to_be_visible(timeout=POLL)
     phones[0].screenshot(path=ARTIFACTS / "meeting-results-375.png", full_page=True)
