@@ -29,8 +29,9 @@ from issues.models import Status
 from issues.services import IssueData, comment_post, issue_set_status
 from meetings import services as meetings
 from meetings.forms import MeetingForm
-from meetings.models import Outcome, Phase
+from meetings.models import Meeting, Outcome, Phase
 from meetings.services.schedule import meeting_notices_sweep
+from meetings.services.voting import vote_reminders_queue
 from tests.factories import (
     CategoryFactory,
     ForumFactory,
@@ -66,6 +67,7 @@ USER_TEXT: dict[str, tuple[str, ...]] = {
     "meeting_scheduled": ("forum", "title", "place", "video_link"),
     "meeting_reminder": ("forum", "title", "place", "video_link"),
     "meeting_minutes": ("forum", "title"),
+    "vote_reminder": ("forum", "title"),
     "brief_sent": ("forum", "title", "ask", "recipients"),
     "brief_reminder": ("forum", "title"),
     "brief_moved_up": ("forum", "title", "leader"),
@@ -192,6 +194,11 @@ def live_a_forums_life(text: dict[str, str], monkeypatch, also=None) -> None:
     theme = meetings.theme_create(meeting=held, actor=convenor, name=text["theme"])
     meetings.issue_move(meeting=held, actor=convenor, issue=issue, theme=theme)
     held = advance_to(held, convenor, Phase.VOTE)
+    Meeting.objects.filter(pk=held.pk).update(
+        voting_opens_at=timezone.now() - datetime.timedelta(days=2),
+        voting_closes_at=timezone.now() + datetime.timedelta(hours=12),
+    )
+    vote_reminders_queue()  # the convenor has not voted yet
     meetings.meeting_attend(meeting=held, user=member)
     meetings.ballot_cast(meeting=held, voter=member, allocations={theme.pk: 1})
     held = advance_to(held, convenor, Phase.DECIDE)
