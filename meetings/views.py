@@ -627,31 +627,101 @@ def voting_close(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "meetings/voting_close.html", context)
 
 
+# The ballot code goes to the voter in a short-lived signed cookie: never in a URL (access
+# logs) and never in the session or the database, where it could be tied to them.
+CODE_COOKIE = "ballot_code"
+CODE_SHOWN_FOR = 15 * 60
+
+
+def _code_salt(meeting: Meeting) -> str:
+    return f"ballot-code:{meeting.pk}"
+
+
+def _adjusted(form: VoteForm, data, move: str, budget: int, cap: int) -> dict[str, object]:
+    """The ballot as typed, with one dot added or taken off (the + and − buttons without JS)."""
+    values: dict[str, object] = {}
+    for name in form.fields:
+        values[name] = data.get(name, "")
+    counts = {bf.name: _dots(values.get(bf.name)) for bf in form.theme_fields()}
+    name, _sep, step = move.partition(":")
+    if name in counts:
+        left = budget - sum(counts.values())
+        if step == "+1" and counts[name] < cap and left > 0:
+            counts[name] += 1
+        elif step == "-1" and counts[name] > 0:
+            counts[name] -= 1
+    return values | counts
+
+
+def _dots(value) -> int:
+    try:
+        return max(int(value), 0)
+    except (TypeError, ValueError):
+        return 0
+
+
 @forum_role_required(MEMBERS)
 def vote(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for(request, pk)
-    themes = services.ballot_themes(meeting) if meeting.phase == Phase.VOTE else []
-    form = VoteForm(request.POST or None, themes=themes, cap=meeting.max_dots_per_theme)
+    is_open = meeting.voting_open()
+    themes = services.ballot_themes(meeting) if is_open else []
     already = services.voted(meeting, request.user)
-    if request.method == "POST" and form.is_valid():
+    budget, cap = meeting.dots_per_person, meeting.max_dots_per_theme
+    kwargs = {"themes": themes, "cap": cap, "changing": already}
+    move = request.POST.get("adjust", "")
+    if move:
+        blank = VoteForm(**kwargs)
+        form = VoteForm(initial=_adjusted(blank, request.POST, move, budget, cap), **kwargs)
+    else:
+        form = VoteForm(request.POST or None, **kwargs)
+    if request.method == "POST" and not move and form.is_valid():
+        allocations = form.allocations()
+        url = reverse("meetings:vote", args=[request.forum.slug, meeting.pk])
         try:
-            services.ballot_cast(
-                meeting=meeting, voter=request.user, allocations=form.allocations()
-            )
+            if already:
+                services.ballot_change(
+                    meeting=meeting,
+                    voter=request.user,
+                    code=form.cleaned_data["code"],
+                    allocations=allocations,
+                )
+            else:
+                code = services.ballot_cast(
+                    meeting=meeting, voter=request.user, allocations=allocations
+                )
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            return _done(
-                request,
-                meeting.get_absolute_url(),
-                _("Thank you: your vote is counted. Nobody can see how you voted."),
+            if already:
+                return _done(request, url, _("Your vote is changed. Nobody can see how you voted."))
+            response = _done(
+                request, url, _("Thank you: your vote is counted. Nobody can see how you voted.")
             )
+            response.set_signed_cookie(
+                CODE_COOKIE,
+                code,
+                salt=_code_salt(meeting),
+                max_age=CODE_SHOWN_FOR,
+                path=url,
+                secure=request.is_secure(),
+                httponly=True,
+                samesite="Strict",
+            )
+            return response
+    used = sum(_dots(bf.value()) for bf in form.theme_fields())
     context = {
         "forum": request.forum,
         "meeting": meeting,
         "form": form,
+        "rows": list(zip(themes, form.theme_fields(), strict=True)),
         "already": already,
-        "open": meeting.voting_open(),
+        "open": is_open,
+        "closes": voting.closes_text(meeting) if meeting.voting_closes_at else "",
+        "left": budget - used,
+        "over": used - budget,
+        "code": request.get_signed_cookie(
+            CODE_COOKIE, default=None, salt=_code_salt(meeting), max_age=CODE_SHOWN_FOR
+        ),
     }
     return render(request, "meetings/vote.html", context)
 

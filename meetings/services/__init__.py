@@ -1,6 +1,12 @@
 """Writes for meetings. Each is keyword-only, atomic and takes the acting person."""
 
-from meetings.services.ballots import ballot_cast, ballot_themes, results, voted
+from meetings.services.ballots import (
+    ballot_cast,
+    ballot_change,
+    ballot_themes,
+    results,
+    voted,
+)
 from meetings.services.decisions import (
     DecisionData,
     decision_record,
@@ -52,6 +58,7 @@ __all__ = [
     "agenda_item_remove",
     "agenda_reorder",
     "ballot_cast",
+    "ballot_change",
     "ballot_themes",
     "decision_record",
     "issue_move",

@@ -9,7 +9,7 @@ ballot to fewer than all the people who voted.
 
 import base64
 import secrets
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from forum_app.models import Notification, User
 from forum_app.sealed_box import Box, BoxClosed, sealed_open, sealed_put, sealed_replace
+from issues.models import Issue
 from meetings.models import Attendance, Ballot, BallotReceipt, Meeting, Theme, ThemeTally
 from meetings.permissions import is_participant_role, role_in
 
@@ -33,8 +34,26 @@ def field_for(theme_id: int) -> str:
 
 
 def ballot_themes(meeting: Meeting) -> list[Theme]:
-    """The themes on this meeting's ballot, by name."""
-    return list(Theme.objects.filter(tallies__meeting=meeting).order_by("name", "pk").distinct())
+    """The themes on this meeting's ballot, by name, each with its issues (``ballot_issues``).
+
+    Two queries: the themes, then their visible issues with how many support each
+    (``support_count``), most supported first.
+    """
+    themes = list(Theme.objects.filter(tallies__meeting=meeting).order_by("name", "pk").distinct())
+    issues = (
+        Issue.objects.listed()
+        .filter(hidden=False, theme_link__theme__in=themes)
+        .with_counts()
+        .annotate(ballot_theme_id=F("theme_link__theme_id"))
+        .only("pk", "title", "body")
+        .order_by("-support_count", "title", "pk")
+    )
+    grouped: defaultdict[int, list[Issue]] = defaultdict(list)
+    for issue in issues:
+        grouped[issue.ballot_theme_id].append(issue)
+    for theme in themes:
+        theme.ballot_issues = grouped[theme.pk]
+    return themes
 
 
 def _validate(

@@ -199,8 +199,36 @@
       out.classList.add("over");
     }
   }
+  // The + and − buttons submit the form without JavaScript; here they change the count in place.
+  function step(form, button) {
+    var input = document.getElementById(button.dataset.for);
+    if (!input) return;
+    var budget = parseInt(form.dataset.budget, 10);
+    var cap = parseInt(form.dataset.cap, 10);
+    var used = 0;
+    form.querySelectorAll("input[data-dots]").forEach(function (other) {
+      var n = parseInt(other.value, 10);
+      if (!isNaN(n) && n > 0) used += n;
+    });
+    var now = parseInt(input.value, 10);
+    if (isNaN(now) || now < 0) now = 0;
+    var by = parseInt(button.dataset.step, 10);
+    if (by > 0 && (now >= cap || used >= budget)) {
+      var out = form.querySelector("[data-remaining]");
+      if (out) out.textContent = now >= cap ? "That theme already has the most dots one theme can take." : "You have no dots left. Take one off another theme first.";
+      return;
+    }
+    input.value = Math.max(0, now + by);
+    updateRemaining(form);
+  }
   document.querySelectorAll("form.ballot").forEach(function (form) {
     form.addEventListener("input", function () { updateRemaining(form); });
+    form.addEventListener("click", function (event) {
+      var button = event.target.closest("button[data-step]");
+      if (!button || !form.contains(button)) return;
+      event.preventDefault();
+      step(form, button);
+    });
     updateRemaining(form);
   });
 })();

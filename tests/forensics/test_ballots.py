@@ -19,6 +19,7 @@ from django.urls import reverse
 from forum_app import sealed_box
 from meetings import services
 from meetings.models import Ballot, BallotReceipt, Phase, ThemeTally
+from meetings.views import CODE_COOKIE
 from tests.conftest import client_for
 from tests.factories import MeetingFactory, MembershipFactory
 from tests.forensics.conftest import heap, xmins
@@ -45,11 +46,23 @@ def ballots_for(count: int, themes) -> list[dict[int, int]]:
     return [{t.pk: n for t, n in zip(themes, shape, strict=True) if n} for shape in chosen]
 
 
-def vote_over_http(forum, meeting, voters, ballots) -> None:
+def vote_over_http(forum, meeting, voters, ballots) -> dict[int, str]:
+    """Each voter votes through the page; returns the ballot code each was shown."""
     url = reverse("meetings:vote", args=[forum.slug, meeting.pk])
+    codes = {}
     for voter, ballot in zip(voters, ballots, strict=True):
         response = client_for(voter).post(url, {f"theme_{pk}": n for pk, n in ballot.items()})
         assert response.status_code == 302, response.content.decode()[:500]
+        if CODE_COOKIE in response.cookies:
+            codes[voter.pk] = response.cookies[CODE_COOKIE].value.split(":")[0]
+    return codes
+
+
+def change_over_http(forum, meeting, voter, code: str, ballot) -> None:
+    url = reverse("meetings:vote", args=[forum.slug, meeting.pk])
+    data = {f"theme_{pk}": n for pk, n in ballot.items()} | {"code": code}
+    response = client_for(voter).post(url, data)
+    assert response.status_code == 302, response.content.decode()[:500]
 
 
 def _key(ballot: dict) -> tuple:
@@ -220,3 +233,54 @@ def test_the_order_on_disk_gives_ballots_away_when_they_are_not_shuffled(
     guessed = rank_guess(meeting)
 
     assert guessed == {v.pk: _key(b) for v, b in zip(voters, ballots, strict=True)}
+
+
+def test_a_changed_vote_cannot_be_tied_to_fewer_than_five_voters(pageinspect, forum, convenor):
+    meeting, themes = open_vote(forum, convenor)
+    voters = [MembershipFactory(forum=forum).user for _ in range(8)]
+    first, final = ballots_for(8, themes), ballots_for(8, themes)[::-1]
+    codes = vote_over_http(forum, meeting, voters, first)
+    changers = voters[:3]
+    for voter in changers:
+        change_over_http(forum, meeting, voter, codes[voter.pk], final[voters.index(voter)])
+    assert all(c is None for c in link_ballots(meeting).values())  # mid-vote: all sealed
+
+    advance_to(meeting, convenor, Phase.DECIDE)
+
+    found = link_ballots(meeting)
+    assert_no_ballot_tied_to_fewer_than(found, len(voters))
+    for voter in changers:
+        assert len(found[voter.pk]) == len(voters)
+    counted = [b for i, b in enumerate(first) if voters[i] not in changers]
+    counted += [final[voters.index(v)] for v in changers]
+    assert Ballot.objects.filter(meeting=meeting).count() == len(voters)
+    totals = dict(ThemeTally.objects.filter(meeting=meeting).values_list("theme_id", "dots"))
+    for theme in themes:
+        assert totals[theme.pk] == sum(b.get(theme.pk, 0) for b in counted)
+
+
+def change_the_naive_way(*, meeting, voter, code, allocations) -> None:
+    """A weaker design: a change marks the voter's receipt and adjusts running totals at once."""
+    with transaction.atomic():
+        receipt = BallotReceipt.objects.get(meeting=meeting, user=voter)
+        receipt.save()
+        for theme_id, dots in sorted(allocations.items()):
+            ThemeTally.objects.filter(meeting=meeting, theme_id=theme_id).update(
+                dots=F("dots") + dots
+            )
+
+
+def test_the_attack_ties_a_changed_vote_written_next_to_its_voter(
+    pageinspect, forum, convenor, monkeypatch
+):
+    monkeypatch.setattr(services, "ballot_change", change_the_naive_way)
+    meeting, themes = open_vote(forum, convenor)
+    voters = [MembershipFactory(forum=forum).user for _ in range(6)]
+    first, final = ballots_for(6, themes), ballots_for(6, themes)[::-1]
+    codes = vote_over_http(forum, meeting, voters, first)
+    changer = voters[2]
+    change_over_http(forum, meeting, changer, codes[changer.pk], final[2])
+
+    found = link_ballots(meeting)
+
+    assert found[changer.pk] == [_key(final[2])]
