@@ -32,7 +32,7 @@ def cast(client, meeting, ballot: dict) -> str:
     assert response.status_code == 302
     page = client.get(vote_url(meeting)).content.decode()
     code = response.cookies[CODE_COOKIE].value.split(":")[0]
-    assert code in page and "Your ballot code" in page
+    assert code in page and "Keep your ballot code" in page
     return code
 
 
