@@ -123,6 +123,15 @@ def normalise_code(code: str) -> str:
     return "-".join(letters[i : i + 4] for i in range(0, len(letters), 4))
 
 
+def _own(code: str, voter: User) -> str:
+    """What the sealed box keeps the hash of: the code, bound to the one person it was given to.
+
+    So a code seen over someone's shoulder changes nothing for anyone else; and with 80
+    random bits in the code, the hash cannot be tried against people to find whose it is.
+    """
+    return f"{voter.pk}:{normalise_code(code)}"
+
+
 def reminder_key(meeting: Meeting, user_id: int) -> str:
     """The dedupe key of the reminder to vote sent to one member for one meeting."""
     return f"vote_reminder:{meeting.pk}:{user_id}"
@@ -158,7 +167,7 @@ def ballot_cast(*, meeting: Meeting, voter: User, allocations: dict[int, int]) -
         sealed_put(
             box=ballot_box(meeting),
             payload={str(pk): dots for pk, dots in clean.items()},
-            code=code,
+            code=_own(code, voter),
         )
     except BoxClosed:
         raise ValidationError(_("Voting has just closed. Your vote was not counted.")) from None
@@ -179,13 +188,12 @@ def ballot_change(*, meeting: Meeting, voter: User, code: str, allocations: dict
     code that matches no waiting ballot changes nothing and raises ``ValidationError``.
     """
     clean = _validate(meeting, voter, allocations, changing=True)
-    code = normalise_code(code)
-    if not code:
+    if not normalise_code(code):
         raise ValidationError({"code": _("Enter the ballot code you were shown when you voted.")})
     try:
         replaced = sealed_replace(
             box=ballot_box(meeting),
-            code=code,
+            code=_own(code, voter),
             payload={str(pk): dots for pk, dots in clean.items()},
         )
     except BoxClosed:

@@ -129,6 +129,8 @@ def test_a_whole_meeting_from_review_to_published_minutes(
         phone.get_by_label("IT equipment").fill(it)
         phone.get_by_role("button", name="Send my vote").click()
         expect(phone.get_by_role("status")).to_contain_text("your vote is counted")
+        expect(phone.get_by_role("heading", name="Keep your ballot code")).to_be_visible()
+        phone.get_by_role("link", name="Back to December forum meeting").click()
     assert BallotReceipt.objects.filter(meeting=meeting).count() == 3
     assert_accessible(phones[2])
     expect(chair.locator("#live")).to_contain_text("3 have voted", timeout=POLL)

@@ -43,7 +43,8 @@ def test_the_voter_is_shown_a_code_that_is_stored_only_as_a_hash_in_the_sealed_e
     code = cast(client_for(member), voting.meeting, {a.pk: 2})
     assert len(code) == 19 and code.count("-") == 3
     entry = SealedEntry.objects.get()
-    assert entry.code_hash == code_hash(code)
+    assert entry.code_hash == code_hash(f"{member.pk}:{code}")
+    assert code not in str(SealedEntry.objects.values_list("code_hash", flat=True)[0])
     with connection.cursor() as cursor:
         cursor.execute("SELECT * FROM meetings_ballotreceipt")
         assert code not in str(cursor.fetchall())
@@ -163,3 +164,18 @@ def test_the_vote_page_reads_a_fixed_number_of_queries(forum, convenor, member):
     with CaptureQueriesContext(connection) as many:
         client.get(vote_url(meeting))
     assert len(many) == len(few)
+
+
+def test_someone_elses_code_does_not_change_their_vote(voting, member, forum, convenor):
+    a, b, _c = voting.themes
+    code = cast(client_for(member), voting.meeting, {a.pk: 3})
+    onlooker = MembershipFactory(forum=forum).user
+    cast(client_for(onlooker), voting.meeting, {b.pk: 1})
+
+    response = client_for(onlooker).post(
+        vote_url(voting.meeting), {f"theme_{b.pk}": "3", "code": code}
+    )
+
+    assert response.status_code == 200 and "does not match a ballot" in response.content.decode()
+    meeting = advance_to(voting.meeting, convenor, Phase.DECIDE)
+    assert totals(meeting)[a.pk] == 3 and totals(meeting)[b.pk] == 1
