@@ -272,6 +272,28 @@ class Attendance(models.Model):
         return f"Attendance at {self.meeting_id}"
 
 
+class Rsvp(models.Model):
+    """A member's answer to "will you come?" for a meeting: there in person, or voting remotely."""
+
+    class Answer(models.TextChoices):
+        ATTEND = "attend", _("I'll be there")
+        REMOTE = "remote", _("I'll vote remotely")
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="rsvps")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    answer = models.CharField(_("answer"), max_length=10, choices=Answer.choices)
+
+    class Meta:
+        verbose_name = _("meeting reply")
+        verbose_name_plural = _("meeting replies")
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "user"], name="one_rsvp_per_person")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.answer} for {self.meeting_id}"
+
+
 class BallotReceipt(models.Model):
     """That a person voted in a meeting. Holds nothing about what they voted for."""
 

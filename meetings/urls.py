@@ -15,6 +15,7 @@ urlpatterns = [
     path("<int:pk>/cancel/", views.meeting_cancel, name="cancel"),
     path("<int:pk>/calendar.ics", views.meeting_calendar, name="calendar"),
     path("<int:pk>/attend/", views.meeting_attend, name="attend"),
+    path("<int:pk>/rsvp/", views.meeting_rsvp, name="rsvp"),
     path("<int:pk>/phase/", views.meeting_phase, name="phase"),
     path("<int:pk>/close/", views.meeting_close, name="close"),
     path("<int:pk>/agenda/", views.agenda_add, name="agenda_add"),

@@ -726,6 +726,24 @@ def vote(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "meetings/vote.html", context)
 
 
+@require_POST
+@forum_role_required(MEMBERS)
+def meeting_rsvp(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = get_meeting_for(request, pk)
+    url = reverse("forum_home", args=[request.forum.slug]) + "#next-meeting"
+    try:
+        rsvp = voting.meeting_rsvp(
+            meeting=meeting, user=request.user, answer=request.POST.get("answer", "")
+        )
+    except ValidationError as error:
+        return _refused(request, url, error)
+    if rsvp.answer == rsvp.Answer.ATTEND:
+        message = _("Thank you: you said you will be at “%(title)s”.")
+    else:
+        message = _("Thank you: you said you will vote remotely for “%(title)s”.")
+    return _done(request, url, message % {"title": meeting.title})
+
+
 # Deciding
 
 

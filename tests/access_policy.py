@@ -82,6 +82,7 @@ POLICY: dict[str, Rule] = {
     "meetings:edit": Rule(CONVENOR_ONLY, args="scheduled_meeting"),
     "meetings:cancel": Rule(CONVENOR_POST, method="post", args="scheduled_meeting"),
     "meetings:attend": Rule({"member": 302, "convenor": 302}, method="post", args="meeting"),
+    "meetings:rsvp": Rule({"member": 302, "convenor": 302}, method="post", args="meeting"),
     "meetings:phase": Rule(CONVENOR_POST, method="post", args="meeting"),
     "meetings:close": Rule(CONVENOR_POST, method="post", args="meeting"),
     "meetings:agenda_add": Rule(CONVENOR_POST, method="post", args="meeting"),

@@ -21,8 +21,8 @@ from django.utils.translation import gettext as _
 
 from forum_app.models import User
 from forum_app.notifications import notify
-from meetings.models import BallotReceipt, Meeting, Phase
-from meetings.permissions import require_convenor
+from meetings.models import BallotReceipt, Meeting, Phase, Rsvp
+from meetings.permissions import is_participant_role, require_convenor, role_in
 from meetings.services.ballots import ballots_count, reminder_key
 from meetings.services.running import lock
 from meetings.services.schedule import members_to_invite
@@ -144,3 +144,18 @@ def vote_reminders_queue(now: datetime | None = None) -> int:
 def voting_sweep() -> dict[str, int]:
     """The periodic job: close due windows, then queue due reminders."""
     return {"closed": votes_close_due(), "reminded": vote_reminders_queue()}
+
+
+@transaction.atomic
+def meeting_rsvp(*, meeting: Meeting, user: User, answer: str) -> Rsvp:
+    """Record whether a member will come to a meeting or vote remotely; a new answer replaces it."""
+    if not is_participant_role(role_in(meeting.forum, user)):
+        raise ValidationError(_("Only members of the forum answer for meetings."))
+    if meeting.phase not in WINDOW_PHASES:
+        raise ValidationError(_("This meeting has finished."))
+    if answer not in Rsvp.Answer.values:
+        raise ValidationError(_("Choose whether you will be there or vote remotely."))
+    rsvp, _created = Rsvp.objects.update_or_create(
+        meeting=meeting, user=user, defaults={"answer": answer}
+    )
+    return rsvp
