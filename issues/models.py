@@ -146,6 +146,12 @@ class IssueQuerySet(models.QuerySet["Issue"]):
             supported_by_me=Exists(Support.objects.filter(issue=OuterRef("pk"), user=user))
         )
 
+    def with_follower(self, user) -> "IssueQuerySet":
+        """Annotate whether ``user`` follows each issue."""
+        return self.annotate(
+            followed_by_me=Exists(Follow.objects.filter(issue=OuterRef("pk"), user=user))
+        )
+
     def for_display(self) -> "IssueQuerySet":
         return self.select_related("category", "service_area", "author", "merged_into").defer(
             "search_document", "merged_into__search_document"
@@ -447,8 +453,21 @@ class IssueRedaction(models.Model):
         return f"Redaction of issue {self.issue_id} on {self.redacted_on}"
 
 
+class IssueEventQuerySet(models.QuerySet["IssueEvent"]):
+    def news(self) -> "IssueEventQuerySet":
+        """What became of issues: the outcomes their followers hear about."""
+        return self.filter(kind__in=IssueEvent.NEWS)
+
+    def followed_by(self, user) -> "IssueEventQuerySet":
+        return self.filter(issue__follows__user=user)
+
+
 class IssueEvent(models.Model):
-    """One line of an issue's timeline. Holds no link to any person."""
+    """One line of an issue's timeline. Holds no link to any person.
+
+    Outcomes (``NEWS``) are told to the issue's followers in their digest: ``to_tell`` stays
+    set until the digest run hands the event to each of them, once.
+    """
 
     class Kind(models.TextChoices):
         RAISED = "raised", _("Raised")
@@ -459,14 +478,55 @@ class IssueEvent(models.Model):
         UPDATE = "update", _("Update from the person who raised it")
         ALERT = "alert", _("Convenors alerted")
         REDACTED = "redacted", _("Redacted")
+        THEMED = "themed", _("Grouped into a theme")
+        DECIDED = "decided", _("The meeting decided")
+        BRIEF = "brief", _("Brief to leaders")
+        RESPONSE = "response", _("Leader's response")
+        COMMITMENT = "commitment", _("Commitment")
+        PROGRESS = "progress", _("Progress")
+        DIFFERENCE = "difference", _("Did it make a difference?")
+        CLOSED = "closed", _("Closed")
+
+    NEWS = (
+        Kind.THEMED,
+        Kind.DECIDED,
+        Kind.BRIEF,
+        Kind.RESPONSE,
+        Kind.COMMITMENT,
+        Kind.PROGRESS,
+        Kind.DIFFERENCE,
+        Kind.CLOSED,
+    )
 
     issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="events")
     happened_on = models.DateField()
     kind = models.CharField(max_length=16, choices=Kind.choices)
     text = models.TextField(blank=True)
+    to_tell = models.BooleanField(default=False)
+
+    objects = IssueEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["pk"]
+        indexes = [
+            models.Index(fields=["id"], condition=Q(to_tell=True), name="issue_event_to_tell")
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on {self.happened_on}"
+
+
+class Follow(models.Model):
+    """A member hears what becomes of an issue: raising (by name) or supporting it follows it.
+
+    Never made for an anonymous raiser, who follows through the receipt code instead.
+    """
+
+    issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="follows")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["issue", "user"], name="one_follow")]
+
+    def __str__(self) -> str:
+        return f"Follow of issue {self.issue_id}"
