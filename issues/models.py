@@ -4,6 +4,8 @@ An anonymous issue holds no link to the person who raised it: ``author`` is empt
 carry no time of day, and only a hash of the raiser's receipt code is kept.
 """
 
+import datetime
+
 from django.conf import settings
 from django.contrib.postgres.search import (
     SearchQuery,
@@ -13,10 +15,12 @@ from django.contrib.postgres.search import (
 )
 from django.db import connections, models
 from django.db.models import Case, Exists, F, FloatField, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Cast, Concat
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from forum_app.models import Forum
+from forum_app.models import Forum, Notification
 
 TEXT_LIMIT = 10_000
 TITLE_LIMIT = 200
@@ -267,6 +271,8 @@ class Issue(models.Model):
         related_name="+",
     )
     receipt_hash = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    # Finds an anonymous issue's feed (``receipts.feed_lookup``); written with the issue.
+    feed_hash = models.CharField(max_length=64, null=True, blank=True, unique=True)
     # SHA-256 of the raise form's one-time token: sending the same form twice (Back, refresh)
     # raises one issue.
     submission = models.CharField(max_length=64, null=True, blank=True, unique=True)
@@ -299,6 +305,10 @@ class Issue(models.Model):
             models.CheckConstraint(
                 condition=Q(is_anonymous=True) | Q(receipt_hash=None),
                 name="issue_receipt_only_when_anonymous",
+            ),
+            models.CheckConstraint(
+                condition=Q(is_anonymous=True) | Q(feed_hash=None),
+                name="issue_feed_only_when_anonymous",
             ),
             models.CheckConstraint(
                 condition=~Q(status=Status.CLOSED) | ~Q(closed_reason=""),
@@ -460,6 +470,34 @@ class IssueEventQuerySet(models.QuerySet["IssueEvent"]):
 
     def followed_by(self, user) -> "IssueEventQuerySet":
         return self.filter(issue__follows__user=user)
+
+    def recent_news_for(self, user, forum: Forum, *, days: int) -> "IssueEventQuerySet":
+        """News of the issues ``user`` follows in ``forum`` from the last ``days``, newest first.
+
+        ``is_new`` marks what their digest has not told them yet: news still to be handed
+        out, or handed to them and waiting for their next digest.
+        """
+        since = timezone.localdate(timezone=forum.tzinfo) - datetime.timedelta(days=days)
+        waiting = Notification.objects.filter(
+            recipient=user,
+            kind="issue_news",
+            status=Notification.Status.DIGEST,
+            dedupe_key=Concat(
+                Value("issue_news:"),
+                Cast(OuterRef("pk"), models.CharField()),
+                Value(f":{user.pk}"),
+                output_field=models.CharField(),
+            ),
+        )
+        return (
+            self.news()
+            .followed_by(user)
+            .filter(issue__forum=forum, issue__hidden=False, happened_on__gte=since)
+            .annotate(is_new=Q(to_tell=True) | Exists(waiting))
+            .select_related("issue")
+            .only("happened_on", "kind", "text", "to_tell", "issue__title", "issue__forum_id")
+            .order_by("-pk")
+        )
 
 
 class IssueEvent(models.Model):

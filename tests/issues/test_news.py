@@ -5,6 +5,8 @@ from unittest import mock
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from escalations.models import Response
 from escalations.services import briefs as brief_services
@@ -177,3 +179,36 @@ def _data(forum):
         category=category,
         service_area=area,
     )
+
+
+def _news(issue, text: str) -> None:
+    services.issue_news_record(issues=[issue], kind=IssueEvent.Kind.RESPONSE, text=text)
+
+
+def test_forum_home_shows_what_happened_since_the_last_digest_in_fixed_queries(forum, member):
+    client = client_for(member)
+    home = f"/f/{forum.slug}/"
+    first = IssueFactory(forum=forum)
+    services.issue_follow(issue=first, actor=member)
+    _news(first, "The director agreed to a caseload cap.")
+    page = client.get(home).content.decode()
+    assert "The director agreed to a caseload cap." in page
+    assert "1 update since your last digest" in page
+
+    with CaptureQueriesContext(connection) as few:
+        client.get(home)
+    for n in range(4):
+        issue = IssueFactory(forum=forum)
+        services.issue_support(issue=issue, actor=member)
+        _news(issue, f"Answer number {n}.")
+        _news(issue, f"Commitment number {n}.")
+    _news(IssueFactory(forum=forum), "Not followed, not shown.")
+    with CaptureQueriesContext(connection) as many:
+        page = client.get(home).content.decode()
+    assert len(many) == len(few)
+    assert "Commitment number 3." in page and "Not followed" not in page
+
+    digests_send(period=Delivery.DAILY)
+    page = client.get(home).content.decode()
+    assert "Nothing new since your last digest" in page
+    assert "Commitment number 3." in page
