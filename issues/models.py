@@ -4,6 +4,8 @@ An anonymous issue holds no link to the person who raised it: ``author`` is empt
 carry no time of day, and only a hash of the raiser's receipt code is kept.
 """
 
+import datetime
+
 from django.conf import settings
 from django.contrib.postgres.search import (
     SearchQuery,
@@ -13,10 +15,12 @@ from django.contrib.postgres.search import (
 )
 from django.db import connections, models
 from django.db.models import Case, Exists, F, FloatField, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Cast, Concat
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from forum_app.models import Forum
+from forum_app.models import Forum, Notification
 
 TEXT_LIMIT = 10_000
 TITLE_LIMIT = 200
@@ -146,6 +150,12 @@ class IssueQuerySet(models.QuerySet["Issue"]):
             supported_by_me=Exists(Support.objects.filter(issue=OuterRef("pk"), user=user))
         )
 
+    def with_follower(self, user) -> "IssueQuerySet":
+        """Annotate whether ``user`` follows each issue."""
+        return self.annotate(
+            followed_by_me=Exists(Follow.objects.filter(issue=OuterRef("pk"), user=user))
+        )
+
     def for_display(self) -> "IssueQuerySet":
         return self.select_related("category", "service_area", "author", "merged_into").defer(
             "search_document", "merged_into__search_document"
@@ -261,6 +271,8 @@ class Issue(models.Model):
         related_name="+",
     )
     receipt_hash = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    # Finds an anonymous issue's feed (``receipts.feed_lookup``); written with the issue.
+    feed_hash = models.CharField(max_length=64, null=True, blank=True, unique=True)
     # SHA-256 of the raise form's one-time token: sending the same form twice (Back, refresh)
     # raises one issue.
     submission = models.CharField(max_length=64, null=True, blank=True, unique=True)
@@ -293,6 +305,10 @@ class Issue(models.Model):
             models.CheckConstraint(
                 condition=Q(is_anonymous=True) | Q(receipt_hash=None),
                 name="issue_receipt_only_when_anonymous",
+            ),
+            models.CheckConstraint(
+                condition=Q(is_anonymous=True) | Q(feed_hash=None),
+                name="issue_feed_only_when_anonymous",
             ),
             models.CheckConstraint(
                 condition=~Q(status=Status.CLOSED) | ~Q(closed_reason=""),
@@ -447,8 +463,49 @@ class IssueRedaction(models.Model):
         return f"Redaction of issue {self.issue_id} on {self.redacted_on}"
 
 
+class IssueEventQuerySet(models.QuerySet["IssueEvent"]):
+    def news(self) -> "IssueEventQuerySet":
+        """What became of issues: the outcomes their followers hear about."""
+        return self.filter(kind__in=IssueEvent.NEWS)
+
+    def followed_by(self, user) -> "IssueEventQuerySet":
+        return self.filter(issue__follows__user=user)
+
+    def recent_news_for(self, user, forum: Forum, *, days: int) -> "IssueEventQuerySet":
+        """News of the issues ``user`` follows in ``forum`` from the last ``days``, newest first.
+
+        ``is_new`` marks what their digest has not told them yet: news still to be handed
+        out, or handed to them and waiting for their next digest.
+        """
+        since = timezone.localdate(timezone=forum.tzinfo) - datetime.timedelta(days=days)
+        waiting = Notification.objects.filter(
+            recipient=user,
+            kind="issue_news",
+            status=Notification.Status.DIGEST,
+            dedupe_key=Concat(
+                Value("issue_news:"),
+                Cast(OuterRef("pk"), models.CharField()),
+                Value(f":{user.pk}"),
+                output_field=models.CharField(),
+            ),
+        )
+        return (
+            self.news()
+            .followed_by(user)
+            .filter(issue__forum=forum, issue__hidden=False, happened_on__gte=since)
+            .annotate(is_new=Q(to_tell=True) | Exists(waiting))
+            .select_related("issue")
+            .only("happened_on", "kind", "text", "to_tell", "issue__title", "issue__forum_id")
+            .order_by("-pk")
+        )
+
+
 class IssueEvent(models.Model):
-    """One line of an issue's timeline. Holds no link to any person."""
+    """One line of an issue's timeline. Holds no link to any person.
+
+    Outcomes (``NEWS``) are told to the issue's followers in their digest: ``to_tell`` stays
+    set until the digest run hands the event to each of them, once.
+    """
 
     class Kind(models.TextChoices):
         RAISED = "raised", _("Raised")
@@ -459,14 +516,55 @@ class IssueEvent(models.Model):
         UPDATE = "update", _("Update from the person who raised it")
         ALERT = "alert", _("Convenors alerted")
         REDACTED = "redacted", _("Redacted")
+        THEMED = "themed", _("Grouped into a theme")
+        DECIDED = "decided", _("The meeting decided")
+        BRIEF = "brief", _("Brief to leaders")
+        RESPONSE = "response", _("Leader's response")
+        COMMITMENT = "commitment", _("Commitment")
+        PROGRESS = "progress", _("Progress")
+        DIFFERENCE = "difference", _("Did it make a difference?")
+        CLOSED = "closed", _("Closed")
+
+    NEWS = (
+        Kind.THEMED,
+        Kind.DECIDED,
+        Kind.BRIEF,
+        Kind.RESPONSE,
+        Kind.COMMITMENT,
+        Kind.PROGRESS,
+        Kind.DIFFERENCE,
+        Kind.CLOSED,
+    )
 
     issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="events")
     happened_on = models.DateField()
     kind = models.CharField(max_length=16, choices=Kind.choices)
     text = models.TextField(blank=True)
+    to_tell = models.BooleanField(default=False)
+
+    objects = IssueEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["pk"]
+        indexes = [
+            models.Index(fields=["id"], condition=Q(to_tell=True), name="issue_event_to_tell")
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on {self.happened_on}"
+
+
+class Follow(models.Model):
+    """A member hears what becomes of an issue: raising (by name) or supporting it follows it.
+
+    Never made for an anonymous raiser, who follows through the receipt code instead.
+    """
+
+    issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="follows")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["issue", "user"], name="one_follow")]
+
+    def __str__(self) -> str:
+        return f"Follow of issue {self.issue_id}"

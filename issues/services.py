@@ -9,7 +9,7 @@ convenors (without the author's details).
 import logging
 import random
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -26,6 +26,7 @@ from issues import receipts, similar, waiting_room
 from issues.models import (
     Category,
     Comment,
+    Follow,
     Issue,
     IssueEvent,
     IssueRedaction,
@@ -155,6 +156,7 @@ def issue_raise(
     _apply(issue, data)
     issue.full_clean()
     issue.save()
+    Follow.objects.create(issue=issue, user=actor)
     _after_raise(issue)
     return issue
 
@@ -356,6 +358,19 @@ def issue_support(*, issue: Issue, actor: User) -> None:
     if issue.merged_into_id is not None:
         raise ValidationError(_("This issue was merged into another. Support that one instead."))
     Support.objects.bulk_create([Support(issue=issue, user=actor)], ignore_conflicts=True)
+    Follow.objects.bulk_create([Follow(issue=issue, user=actor)], ignore_conflicts=True)
+
+
+@transaction.atomic
+def issue_follow(*, issue: Issue, actor: User) -> None:
+    """Hear what becomes of ``issue`` in the digest. Following twice follows once."""
+    Follow.objects.bulk_create([Follow(issue=issue, user=actor)], ignore_conflicts=True)
+
+
+@transaction.atomic
+def issue_unfollow(*, issue: Issue, actor: User) -> None:
+    """Stop hearing about ``issue``. Supporting it again follows it again."""
+    Follow.objects.filter(issue=issue, user=actor).delete()
 
 
 @transaction.atomic
@@ -532,18 +547,48 @@ def issue_set_status(
     text = _("Status changed to “%(status)s”.") % {"status": label}
     if reason:
         text = f"{text} {reason}"
-    event = IssueEvent.objects.create(
-        issue=locked, happened_on=_today(locked.forum), kind=IssueEvent.Kind.STATUS, text=text
+    # Moves between the agenda, themes and decisions are told by the meetings' own news
+    # (``issue_grouped``, the decision); a convenor closing an issue is news in itself.
+    closed = status == Status.CLOSED
+    IssueEvent.objects.create(
+        issue=locked,
+        happened_on=_today(locked.forum),
+        kind=IssueEvent.Kind.CLOSED if closed else IssueEvent.Kind.STATUS,
+        text=text,
+        to_tell=closed,
     )
     similar.invalidate(forum_id=locked.forum_id)
-    _tell_raiser(
-        locked,
-        actor=actor,
-        kind="issue_status",
-        dedupe_key=f"issue_status:{event.pk}",
-        context={"status": str(label), "reason": reason},
-    )
     return locked
+
+
+def issue_news_record(*, issues: Iterable[Issue], kind: str, text: str) -> list[IssueEvent]:
+    """Record what became of ``issues`` on their timelines, for their followers' digests.
+
+    Call it inside the transaction that makes the change (a decision, a brief sent, a
+    leader's response): the events are written with it, or not at all, and the next digest
+    run tells each follower once (``issue_news_tell``).
+    """
+    if kind not in IssueEvent.NEWS:
+        raise ValueError(f"{kind!r} is not news.")
+    events = [
+        IssueEvent(issue=issue, happened_on=_today(issue.forum), kind=kind, text=text, to_tell=True)
+        for issue in issues
+    ]
+    return IssueEvent.objects.bulk_create(events)
+
+
+def issue_grouped(*, issue: Issue, theme_name: str | None) -> None:
+    """Note that ``issue`` now sits in a theme (or in none), as one piece of news.
+
+    Grouping moves an issue many times in a meeting. Only where it ends up is news, so a
+    grouping not yet told replaces the one before it, and taking the issue out of every
+    theme leaves nothing to tell.
+    """
+    IssueEvent.objects.filter(issue=issue, kind=IssueEvent.Kind.THEMED, to_tell=True).delete()
+    if theme_name is None:
+        return
+    text = _("Grouped with related issues into the theme “%(theme)s”.") % {"theme": theme_name}
+    issue_news_record(issues=[issue], kind=IssueEvent.Kind.THEMED, text=text)
 
 
 @transaction.atomic

@@ -15,6 +15,7 @@ urlpatterns = [
     path("<int:pk>/similar/", views.issue_similar_to, name="similar_to"),
     path("<int:pk>/edit/", views.issue_edit, name="edit"),
     path("<int:pk>/support/", views.issue_support, name="support"),
+    path("<int:pk>/follow/", views.issue_follow_toggle, name="follow_issue"),
     path("<int:pk>/comments/", views.comment_post, name="comment"),
     path("<int:pk>/manage/", views.issue_manage, name="manage"),
     path("<int:pk>/status/", views.issue_set_status, name="set_status"),

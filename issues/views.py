@@ -229,11 +229,12 @@ def issue_receipt(request: HttpRequest) -> HttpResponse:
 
 def _detail_context(request: HttpRequest, issue: Issue, **extra) -> dict:
     moderator = can_moderate(request.membership)
-    support_count, supported_by_me = (
+    support_count, supported_by_me, followed_by_me = (
         Issue.objects.filter(pk=issue.pk)
         .with_counts()
         .with_viewer(request.user)
-        .values_list("support_count", "supported_by_me")
+        .with_follower(request.user)
+        .values_list("support_count", "supported_by_me", "followed_by_me")
         .get()
     )
     return {
@@ -241,6 +242,7 @@ def _detail_context(request: HttpRequest, issue: Issue, **extra) -> dict:
         "issue": issue,
         "support_count": support_count,
         "supported_by_me": supported_by_me,
+        "followed_by_me": followed_by_me,
         "comments": issue.comments.for_display(),
         "events": issue.events.all(),
         "revisions": issue.revisions.all(),
@@ -276,6 +278,24 @@ def issue_support(request: HttpRequest, pk: int) -> HttpResponse:
             level, announcement = messages.ERROR, error.messages[0]
     if not request.htmx:
         messages.add_message(request, level, announcement)
+        return redirect(issue.get_absolute_url())
+    response = render(request, "issues/detail.html#support", _detail_context(request, issue))
+    return trigger_client_event(response, "announce", announcement)
+
+
+@require_POST
+@forum_role_required(MEMBERS)
+def issue_follow_toggle(request: HttpRequest, pk: int) -> HttpResponse:
+    """Follow an issue, or stop following it; followers hear what becomes of it."""
+    issue = get_issue_for(request, pk)
+    if request.POST.get("action") == "unfollow":
+        services.issue_unfollow(issue=issue, actor=request.user)
+        announcement = _("You no longer follow this issue.")
+    else:
+        services.issue_follow(issue=issue, actor=request.user)
+        announcement = _("You follow this issue. What becomes of it will be in your digest.")
+    if not request.htmx:
+        messages.success(request, announcement)
         return redirect(issue.get_absolute_url())
     response = render(request, "issues/detail.html#support", _detail_context(request, issue))
     return trigger_client_event(response, "announce", announcement)

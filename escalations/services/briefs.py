@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import F, Max
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from escalations import signing
@@ -40,6 +41,8 @@ from escalations.services.followups import cancel_due_reminders, response_remind
 from forum_app.models import Forum, Membership, Role, User
 from forum_app.notifications import notify
 from forum_app.sealed_box import Box, sealed_open, sealed_put, sealed_waiting
+from issues.models import Issue, IssueEvent
+from issues.services import issue_news_record
 from meetings.models import Decision, Outcome, Theme
 
 REFERENCE_PREFIX_FALLBACK = "BR"
@@ -79,6 +82,20 @@ def _event(brief: Brief, kind: str, *, actor: User | None, text: str = "", **ext
     return BriefEvent.objects.create(
         brief=brief, kind=kind, text=text, actor=actor, actor_role=role, **extra
     )
+
+
+def _tell_followers(brief: Brief, kind: str, text: str) -> None:
+    """Put this step on the timeline of every issue in the brief's theme, for its followers."""
+    issues = Issue.objects.filter(theme_link__theme_id=brief.theme_id).select_related("forum")
+    issue_news_record(issues=issues, kind=kind, text=text)
+
+
+def _short(text: str, length: int = 300) -> str:
+    return Truncator(" ".join(text.split())).chars(length)
+
+
+def _name(user: User) -> str:
+    return user.display_name or user.email
 
 
 def reference_prefix(forum: Forum) -> str:
@@ -302,6 +319,17 @@ def brief_send(*, brief: Brief, actor: User) -> BriefVersion:
         text=_("Version %(n)s sent to %(people)s.")
         % {"n": number, "people": ", ".join(snapshot["recipients"])},
     )
+    if first:
+        _tell_followers(
+            brief,
+            IssueEvent.Kind.BRIEF,
+            _("The forum sent the brief “%(title)s” to %(people)s, asking: %(ask)s")
+            % {
+                "title": brief.title,
+                "people": ", ".join(snapshot["recipients"]),
+                "ask": _short(brief.ask),
+            },
+        )
     anchor = signing.version_anchor(version, tz=brief.forum.tzinfo)
     for leader in recipients:
         notify(
@@ -382,6 +410,17 @@ def brief_respond(*, brief: Brief, actor: User, position: str, reasons: str) -> 
         % {"name": actor.display_name or actor.email, "position": response.get_position_display()},
     )
     _tell_convenors(brief, event=f"response:{response.pk}", actor=actor)
+    _tell_followers(
+        brief,
+        IssueEvent.Kind.RESPONSE,
+        _("%(name)s answered the brief “%(title)s”: %(position)s. “%(reasons)s”")
+        % {
+            "name": _name(actor),
+            "title": brief.title,
+            "position": response.get_position_display(),
+            "reasons": _short(response.reasons),
+        },
+    )
     return response
 
 
@@ -395,6 +434,23 @@ def brief_set_status(*, brief: Brief, actor: User, status: str) -> Brief:
     if status in (BriefStatus.RESOLVED, BriefStatus.DECLINED):
         cancel_due_reminders(brief)
     _event(brief, BriefEvent.Kind.STATUS, actor=actor, text=str(BriefStatus(status).label))
+    if status == BriefStatus.RESOLVED:
+        _tell_followers(
+            brief,
+            IssueEvent.Kind.DIFFERENCE,
+            _(
+                "The brief “%(title)s” is resolved. Say whether it made a difference on the "
+                "brief's page."
+            )
+            % {"title": brief.title},
+        )
+    else:
+        _tell_followers(
+            brief,
+            IssueEvent.Kind.PROGRESS,
+            _("The brief “%(title)s” is now: %(status)s.")
+            % {"title": brief.title, "status": BriefStatus(status).label},
+        )
     return brief
 
 
@@ -439,6 +495,17 @@ def commitment_add(
         text=_("%(what)s — %(owner)s, by %(due)s.")
         % {"what": commitment.what, "owner": commitment.owner, "due": due_on.strftime("%-d %B %Y")},
     )
+    _tell_followers(
+        brief,
+        IssueEvent.Kind.COMMITMENT,
+        _("%(name)s made a commitment: %(what)s — %(owner)s, by %(due)s.")
+        % {
+            "name": _name(actor),
+            "what": _short(commitment.what),
+            "owner": commitment.owner,
+            "due": due_on.strftime("%-d %B %Y"),
+        },
+    )
     return commitment
 
 
@@ -462,6 +529,13 @@ def commitment_update(
         actor=actor,
         text=f"{commitment.what[:80]}: {commitment.get_status_display()}",
     )
+    progress = _("The commitment “%(what)s” is now: %(status)s.") % {
+        "what": _short(commitment.what, 120),
+        "status": commitment.get_status_display(),
+    }
+    if note.strip():
+        progress = f"{progress} {_short(note)}"
+    _tell_followers(commitment.brief, IssueEvent.Kind.PROGRESS, progress)
     return commitment
 
 

@@ -1,5 +1,6 @@
 """Digests: everything a person chose to hear about less often, in one email per period."""
 
+from collections.abc import Callable
 from datetime import datetime
 
 from django.db import connection, transaction
@@ -9,6 +10,15 @@ from forum_app.models import Delivery, Notification, User
 from forum_app.notifications.emails import email_context, render_subject
 from forum_app.notifications.kinds import DIGEST
 from forum_app.notifications.outbox import notify
+
+# Feature apps that queue digest items in bulk just before a run (news of followed issues)
+# register here, so this module never imports them.
+_SOURCES: list[Callable[[], object]] = []
+
+
+def digest_source_register(source: Callable[[], object]) -> None:
+    if source not in _SOURCES:
+        _SOURCES.append(source)
 
 
 def period_key(period: str, now: datetime) -> str:
@@ -69,10 +79,12 @@ def digests_send(*, period: str, now: datetime | None = None) -> int:
     in the same transaction that queues it. Items arriving after this period's digest wait
     for the next one, and so do reminders whose time has not come (``due_at``): a meeting
     reminder goes in the digest of the day it falls due, not the first digest after it was
-    queued.
+    queued. Registered sources (news of followed issues) queue their items first.
     """
     if period not in {Delivery.DAILY, Delivery.WEEKLY}:
         raise ValueError(f"Unknown digest period {period!r}.")
+    for source in _SOURCES:
+        source()
     now = now or timezone.now()
     key = period_key(period, now)
     recipient_ids = set(

@@ -14,7 +14,7 @@ class PreferencesForm(forms.Form):
             self.fields[kind.key] = forms.ChoiceField(
                 label=kind.label,
                 help_text=kind.description,
-                choices=Delivery.choices,
+                choices=[(value, label) for value, label in Delivery.choices if kind.allows(value)],
                 initial=initial_choices.get(kind.key, kind.default),
                 widget=forms.RadioSelect,
                 error_messages={"required": _("Choose how often you want these emails.")},

@@ -23,6 +23,11 @@ class Kind:
     default: str = Delivery.IMMEDIATE
     # Hidden kinds go to addresses without a preference (invitations) or are the digest itself.
     listed: bool = True
+    # Kinds that only make sense together (news of followed issues) are never sent one by one.
+    digest_only: bool = False
+
+    def allows(self, delivery: str) -> bool:
+        return not (self.digest_only and delivery == Delivery.IMMEDIATE)
 
 
 DIGEST = "digest"
@@ -52,9 +57,15 @@ KINDS: dict[str, Kind] = {
             _("Someone comments on, or offers a solution to, an issue you raised under your name."),
         ),
         Kind(
-            "issue_status",
-            _("Changes to your issues"),
-            _("An issue you raised under your name is merged, grouped, escalated or resolved."),
+            "issue_news",
+            _("What happened to issues you follow"),
+            _(
+                "An issue you raised, supported or follow is grouped into a theme, decided on, "
+                "sent to leaders in a brief, answered, or a commitment about it moves on. "
+                "Only in a digest, never one email at a time."
+            ),
+            default=Delivery.DAILY,
+            digest_only=True,
         ),
         Kind(
             "meeting_minutes",

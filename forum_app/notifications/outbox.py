@@ -77,7 +77,9 @@ def delivery_for(user: User | None, kind: str) -> str:
         .values_list("delivery", flat=True)
         .first()
     )
-    return chosen or spec.default
+    if chosen and spec.allows(chosen):
+        return chosen
+    return spec.default
 
 
 def notify(

@@ -27,7 +27,7 @@ def preferences_set(*, user: User, choices: dict[str, str]) -> None:
         kind = KINDS.get(key)
         if kind is None or not kind.can_turn_off or not kind.listed:
             raise ValidationError(_("You cannot change how these emails are sent."))
-        if delivery not in Delivery.values:
+        if delivery not in Delivery.values or not kind.allows(delivery):
             raise ValidationError(_("Choose how often you want these emails."))
         NotificationPreference.objects.update_or_create(
             user=user, kind=key, defaults={"delivery": delivery}

@@ -4,11 +4,13 @@ from django import template
 from django.utils.safestring import SafeString
 
 from issues.markup import render_markdown
-from issues.models import Issue
+from issues.models import Issue, IssueEvent
 
 register = template.Library()
 
 HOME_ISSUE_COUNT = 5
+HOME_NEWS_COUNT = 8
+HOME_NEWS_DAYS = 30
 
 
 @register.filter(name="markdown")
@@ -33,3 +35,17 @@ def issues_section(context) -> dict:
         "recent": recent,
         "open_count": Issue.objects.in_forum(forum).open().count(),
     }
+
+
+@register.inclusion_tag("issues/includes/forum_home_news.html", takes_context=True)
+def issue_news_section(context) -> dict:
+    """What became of the issues the viewer follows in this forum lately (one query).
+
+    Nothing records when a person visits: what is new is what their digest has not told
+    them yet, so the page writes nothing and keeps no trail of visits.
+    """
+    forum, user = context["forum"], context["request"].user
+    news = list(
+        IssueEvent.objects.recent_news_for(user, forum, days=HOME_NEWS_DAYS)[:HOME_NEWS_COUNT]
+    )
+    return {"forum": forum, "news": news, "new_count": sum(event.is_new for event in news)}

@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 
 from forum_app.models import Role, User
 from forum_app.notifications import notify
-from issues.models import OPEN_STATUSES, Status
-from issues.services import issue_set_status
+from issues.models import OPEN_STATUSES, IssueEvent, Status
+from issues.services import issue_news_record, issue_set_status
 from meetings.minutes import minutes_sections
 from meetings.models import (
     OUTCOME_THEME_STATUS,
@@ -146,12 +146,27 @@ def _apply_decisions(meeting: Meeting, actor: User) -> None:
         theme = decision.theme
         theme.status = OUTCOME_THEME_STATUS[decision.outcome]
         theme.save(update_fields=["status"])
+        links = list(
+            theme.theme_issues.select_related("issue__forum").filter(
+                issue__status__in=OPEN_STATUSES
+            )
+        )
+        issue_news_record(
+            issues=[link.issue for link in links],
+            kind=IssueEvent.Kind.DECIDED,
+            text=_("The meeting on %(day)s decided on the theme “%(theme)s”: %(outcome)s.")
+            % {
+                "day": timezone.localdate(meeting.starts_at, meeting.forum.tzinfo).strftime(
+                    "%-d %B %Y"
+                ),
+                "theme": theme.name,
+                "outcome": decision.get_outcome_display(),
+            },
+        )
         status = ISSUE_STATUS_FOR.get(decision.outcome)
         if status is None:
             continue
-        for link in theme.theme_issues.select_related("issue").filter(
-            issue__status__in=OPEN_STATUSES
-        ):
+        for link in links:
             issue_set_status(issue=link.issue, status=status, actor=actor)
 
 

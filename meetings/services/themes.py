@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from forum_app.models import User
 from issues import similar
 from issues.models import Issue, Status
-from issues.services import issue_set_status
+from issues.services import issue_grouped, issue_set_status
 from meetings.models import Meeting, MeetingTheme, Phase, Theme, ThemeIssue
 from meetings.permissions import require_convenor
 from meetings.services.running import bump
@@ -44,12 +44,14 @@ def place_issue(meeting: Meeting, issue: Issue, theme: Theme | None, actor: User
     """Put ``issue`` into ``theme`` (or take it out of any theme when None)."""
     similar.invalidate(forum_id=meeting.forum_id)  # similarity learns from the themes
     if theme is None:
+        issue_grouped(issue=issue, theme_name=None)
         ThemeIssue.objects.filter(issue=issue).delete()
         if issue.status == Status.IN_THEME:
             issue_set_status(issue=issue, status=Status.ON_AGENDA, actor=actor)
         return
     ThemeIssue.objects.update_or_create(issue=issue, defaults={"theme": theme, "added_in": meeting})
     MeetingTheme.objects.get_or_create(meeting=meeting, theme=theme)
+    issue_grouped(issue=issue, theme_name=theme.name)
     if issue.status in (Status.NEW, Status.ON_AGENDA):
         issue_set_status(issue=issue, status=Status.IN_THEME, actor=actor)
 

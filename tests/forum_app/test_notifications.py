@@ -641,7 +641,11 @@ def test_preferences_page_saves_choices_and_lists_what_cannot_be_turned_off(memb
     page = client.get(url).content.decode()
     assert "Requests to join" in page and "Reminders about your commitments" in page
     assert 'name="commitment_reminder"' not in page
-    data = {kind.key: "immediate" for kind in KINDS.values() if kind.listed and kind.can_turn_off}
+    data = {
+        kind.key: kind.default if kind.digest_only else "immediate"
+        for kind in KINDS.values()
+        if kind.listed and kind.can_turn_off
+    }
     data["meeting_reminder"] = "weekly"
     response = client.post(url, data)
     assert response.status_code == 302
