@@ -9,7 +9,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django.views.decorators.http import require_POST
 
 from escalations import signing, verification
 from escalations.forms import (
@@ -33,6 +32,7 @@ from escalations.pdf import render_brief_html, render_brief_pdf
 from escalations.permissions import can_write_briefs, get_brief_in_forum
 from escalations.services import briefs as services
 from escalations.uploads import cap_uploads
+from forum_app.http import post_only
 from forum_app.permissions import CONVENORS, MEMBERS, forum_role_required
 from meetings.models import Decision, Outcome, Theme
 
@@ -86,7 +86,7 @@ def _started(request: HttpRequest, brief: Brief) -> HttpResponse:
     return redirect("forum_briefs:edit", request.forum.slug, brief.pk)
 
 
-@require_POST
+@post_only("forum_briefs:list", keep=("slug",))
 @forum_role_required(CONVENORS)
 def brief_from_decision(request: HttpRequest, decision: int) -> HttpResponse:
     found = get_object_or_404(
@@ -101,7 +101,7 @@ def brief_from_decision(request: HttpRequest, decision: int) -> HttpResponse:
     return _started(request, brief)
 
 
-@require_POST
+@post_only("forum_briefs:list", keep=("slug",))
 @forum_role_required(CONVENORS)
 def brief_from_theme(request: HttpRequest, theme: int) -> HttpResponse:
     found = get_object_or_404(Theme, pk=theme, forum=request.forum)
@@ -159,7 +159,7 @@ def brief_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@require_POST
+@post_only("forum_briefs:edit")
 @forum_role_required(CONVENORS)
 def brief_figure_remove(request: HttpRequest, pk: int, figure: int) -> HttpResponse:
     brief = get_brief_in_forum(request.forum, pk, drafts=True)
@@ -192,7 +192,7 @@ def brief_draft_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     return pdf_response(pdf, f"{brief.reference}-draft.pdf")
 
 
-@require_POST
+@post_only("forum_briefs:detail")
 @forum_role_required(CONVENORS)
 def brief_send(request: HttpRequest, pk: int) -> HttpResponse:
     brief = get_brief_in_forum(request.forum, pk, drafts=True)
@@ -216,7 +216,7 @@ def version_pdf(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     return pdf_response(bytes(version.pdf), f"{brief.reference}-v{number}.pdf")
 
 
-@require_POST
+@post_only("forum_briefs:detail")
 @forum_role_required(CONVENORS)
 def brief_status(request: HttpRequest, pk: int) -> HttpResponse:
     brief = get_brief_in_forum(request.forum, pk, drafts=False)
@@ -231,7 +231,7 @@ def brief_status(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(brief.get_absolute_url())
 
 
-@require_POST
+@post_only("forum_briefs:detail")
 @forum_role_required(MEMBERS | CONVENORS)
 def brief_difference(request: HttpRequest, pk: int) -> HttpResponse:
     brief = get_brief_in_forum(request.forum, pk, drafts=False)

@@ -6,13 +6,13 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from escalations.forms import CommitmentForm, CommitmentUpdateForm, ResponseForm
 from escalations.forum_views import brief_detail_queryset, pdf_response
 from escalations.models import Brief, BriefVersion
 from escalations.permissions import get_brief_for_leader, get_commitment_for_leader
 from escalations.services import briefs as services
+from forum_app.http import post_only
 from forum_app.permissions import LEADERS, role_anywhere_required
 
 PAGE_SIZE = 20
@@ -58,7 +58,7 @@ def version_pdf(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     return pdf_response(bytes(version.pdf), f"{found.reference}-v{number}.pdf")
 
 
-@require_POST
+@post_only("escalations:brief", keep=("pk",))
 @role_anywhere_required(LEADERS)
 def acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     found = get_brief_for_leader(request.user, pk)
@@ -67,7 +67,7 @@ def acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(found.get_leader_url())
 
 
-@require_POST
+@post_only("escalations:brief", keep=("pk",))
 @role_anywhere_required(LEADERS)
 def respond(request: HttpRequest, pk: int) -> HttpResponse:
     found = get_brief_for_leader(request.user, pk)
@@ -83,7 +83,7 @@ def respond(request: HttpRequest, pk: int) -> HttpResponse:
     return _leader_page(request, found, response_form=form, status=400)
 
 
-@require_POST
+@post_only("escalations:brief", keep=("pk",))
 @role_anywhere_required(LEADERS)
 def commitment_add(request: HttpRequest, pk: int) -> HttpResponse:
     found = get_brief_for_leader(request.user, pk)
@@ -99,7 +99,7 @@ def commitment_add(request: HttpRequest, pk: int) -> HttpResponse:
     return _leader_page(request, found, commitment_form=form, status=400)
 
 
-@require_POST
+@post_only("escalations:briefs_for_me", keep=())
 @role_anywhere_required(LEADERS)
 def commitment_update(request: HttpRequest, pk: int) -> HttpResponse:
     commitment = get_commitment_for_leader(request.user, pk)

@@ -10,9 +10,10 @@ from django.utils import timezone
 from django.utils.formats import time_format
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 from django_htmx.http import trigger_client_event
 
+from forum_app.http import post_only
 from forum_app.permissions import CONVENORS, MEMBERS, forum_role_required
 from issues import receipts, services, similar
 from issues.forms import (
@@ -107,7 +108,7 @@ def _similar_to_typed(request: HttpRequest, data) -> dict:
 
 
 @never_cache
-@require_POST
+@post_only("issues:raise", keep=("slug",))
 @forum_role_required(MEMBERS)
 def issue_similar(request: HttpRequest) -> HttpResponse:
     """Answer “Is this already raised?” while a person types on the raise page.
@@ -260,7 +261,7 @@ def issue_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "issues/detail.html", _detail_context(request, issue))
 
 
-@require_POST
+@post_only("issues:detail")
 @forum_role_required(MEMBERS)
 def issue_support(request: HttpRequest, pk: int) -> HttpResponse:
     issue = get_issue_for(request, pk)
@@ -281,7 +282,7 @@ def issue_support(request: HttpRequest, pk: int) -> HttpResponse:
     return trigger_client_event(response, "announce", announcement)
 
 
-@require_POST
+@post_only("issues:detail")
 @forum_role_required(MEMBERS)
 def comment_post(request: HttpRequest, pk: int) -> HttpResponse:
     issue = get_issue_for(request, pk)
@@ -370,7 +371,7 @@ def issue_manage(request: HttpRequest, pk: int) -> HttpResponse:
     return _manage_page(request, issue, merge_form=merge_form)
 
 
-@require_POST
+@post_only("issues:manage")
 @forum_role_required(CONVENORS)
 def issue_set_status(request: HttpRequest, pk: int) -> HttpResponse:
     issue = get_issue_for(request, pk)
@@ -386,7 +387,7 @@ def issue_set_status(request: HttpRequest, pk: int) -> HttpResponse:
     return _manage_page(request, issue, status_form=form)
 
 
-@require_POST
+@post_only("issues:manage")
 @forum_role_required(CONVENORS)
 def issue_merge(request: HttpRequest, pk: int) -> HttpResponse:
     issue = get_issue_for(request, pk)
@@ -402,7 +403,7 @@ def issue_merge(request: HttpRequest, pk: int) -> HttpResponse:
     return _manage_page(request, issue, merge_form=form)
 
 
-@require_POST
+@post_only("issues:manage")
 @forum_role_required(CONVENORS)
 def issue_hide(request: HttpRequest, pk: int) -> HttpResponse:
     issue = get_issue_for(request, pk)
@@ -504,7 +505,7 @@ def issue_follow(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
-@require_POST
+@post_only("issues:follow", keep=("slug",))
 @forum_role_required(MEMBERS)
 def issue_follow_update(request: HttpRequest) -> HttpResponse:
     """Post an update as the anonymous raiser; the code comes back in a hidden field."""

@@ -9,8 +9,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import condition, require_GET, require_POST
+from django.views.decorators.http import condition, require_GET
 
+from forum_app.http import post_only
 from forum_app.permissions import CONVENORS, MEMBERS, forum_role_required
 from issues.models import Issue
 from meetings import services
@@ -132,7 +133,7 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "meetings/schedule.html", context)
 
 
-@require_POST
+@post_only("meetings:detail")
 @forum_role_required(CONVENORS)
 def meeting_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for(request, pk)
@@ -249,7 +250,7 @@ def meeting_live(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "meetings/detail.html#live", context)
 
 
-@require_POST
+@post_only("meetings:detail")
 @forum_role_required(MEMBERS)
 def meeting_attend(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for(request, pk)
@@ -265,7 +266,7 @@ PHASE_MESSAGES = {
 }
 
 
-@require_POST
+@post_only("meetings:detail")
 @forum_role_required(CONVENORS)
 def meeting_phase(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for(request, pk)
@@ -286,7 +287,7 @@ def meeting_phase(request: HttpRequest, pk: int) -> HttpResponse:
     return _done(request, url, str(PHASE_MESSAGES.get(meeting.phase, "")))
 
 
-@require_POST
+@post_only("meetings:detail")
 @forum_role_required(CONVENORS)
 def meeting_close(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for(request, pk)
@@ -301,7 +302,7 @@ def meeting_close(request: HttpRequest, pk: int) -> HttpResponse:
 # Agenda
 
 
-@require_POST
+@post_only("meetings:detail")
 @forum_role_required(CONVENORS)
 def agenda_add(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for(request, pk)
@@ -327,7 +328,7 @@ def _agenda_item(request: HttpRequest, pk: int, item_pk: int) -> AgendaItem:
     )
 
 
-@require_POST
+@post_only("meetings:detail")
 @forum_role_required(CONVENORS)
 def agenda_move(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
     item = _agenda_item(request, pk, item_pk)
@@ -341,7 +342,7 @@ def agenda_move(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
     return _done(request, url, moved % {"item": item.title})
 
 
-@require_POST
+@post_only("meetings:detail")
 @forum_role_required(CONVENORS)
 def agenda_remove(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
     item = _agenda_item(request, pk, item_pk)
@@ -353,7 +354,7 @@ def agenda_remove(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
     return _done(request, url, _("“%(item)s” taken off the agenda.") % {"item": item.title})
 
 
-@require_POST
+@post_only("meetings:detail")
 @forum_role_required(CONVENORS)
 def agenda_order(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for(request, pk)
@@ -419,7 +420,7 @@ def group_board(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "meetings/group.html", context)
 
 
-@require_POST
+@post_only("meetings:group")
 @forum_role_required(CONVENORS)
 def theme_create(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for(request, pk)
@@ -433,7 +434,7 @@ def theme_create(request: HttpRequest, pk: int) -> HttpResponse:
     return _done(request, _group_url(request, meeting, f"#theme-{theme.pk}"), message)
 
 
-@require_POST
+@post_only("meetings:group")
 @forum_role_required(CONVENORS)
 def theme_change(request: HttpRequest, pk: int, theme_pk: int) -> HttpResponse:
     """Rename, merge, split, or bring a theme onto (or off) this meeting's ballot."""
@@ -488,7 +489,7 @@ def theme_change(request: HttpRequest, pk: int, theme_pk: int) -> HttpResponse:
     return _done(request, url, message)
 
 
-@require_POST
+@post_only("meetings:group")
 @forum_role_required(CONVENORS)
 def issue_move(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for(request, pk)
@@ -516,7 +517,7 @@ def issue_move(request: HttpRequest, pk: int) -> HttpResponse:
     return _done(request, url, message)
 
 
-@require_POST
+@post_only("meetings:group")
 @forum_role_required(CONVENORS)
 def suggest(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for(request, pk)
@@ -530,7 +531,7 @@ def suggest(request: HttpRequest, pk: int) -> HttpResponse:
     return _done(request, url, _("Suggestions are ready. Accept or reject each one."))
 
 
-@require_POST
+@post_only("meetings:group")
 @forum_role_required(CONVENORS)
 def suggestion_answer(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
     meeting = get_meeting_for(request, pk)
@@ -549,7 +550,7 @@ def suggestion_answer(request: HttpRequest, pk: int, item_pk: int) -> HttpRespon
     return _done(request, url, message)
 
 
-@require_POST
+@post_only("meetings:group")
 @forum_role_required(CONVENORS)
 def suggestion_batch(request: HttpRequest, pk: int, batch_pk: int) -> HttpResponse:
     meeting = get_meeting_for(request, pk)
@@ -630,7 +631,7 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "meetings/decide.html", context)
 
 
-@require_POST
+@post_only("meetings:decide")
 @forum_role_required(CONVENORS)
 def decision_record(request: HttpRequest, pk: int, theme_pk: int) -> HttpResponse:
     meeting = get_meeting_for(request, pk)
@@ -685,7 +686,7 @@ def minutes(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "meetings/minutes.html", context)
 
 
-@require_POST
+@post_only("meetings:minutes")
 @forum_role_required(CONVENORS)
 def minutes_publish(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for(request, pk)
