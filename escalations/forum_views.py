@@ -33,6 +33,7 @@ from escalations.permissions import can_write_briefs, get_brief_in_forum
 from escalations.services import briefs as services
 from escalations.uploads import cap_uploads
 from forum_app.http import post_only
+from forum_app.once import sent_once
 from forum_app.permissions import CONVENORS, MEMBERS, forum_role_required
 from meetings.models import Decision, Outcome, Theme
 
@@ -88,6 +89,7 @@ def _started(request: HttpRequest, brief: Brief) -> HttpResponse:
 
 @post_only("forum_briefs:list", keep=("slug",))
 @forum_role_required(CONVENORS)
+@sent_once
 def brief_from_decision(request: HttpRequest, decision: int) -> HttpResponse:
     found = get_object_or_404(
         Decision.objects.select_related("theme"),
@@ -103,6 +105,7 @@ def brief_from_decision(request: HttpRequest, decision: int) -> HttpResponse:
 
 @post_only("forum_briefs:list", keep=("slug",))
 @forum_role_required(CONVENORS)
+@sent_once
 def brief_from_theme(request: HttpRequest, theme: int) -> HttpResponse:
     found = get_object_or_404(Theme, pk=theme, forum=request.forum)
     brief = services.brief_create(forum=request.forum, actor=request.user, theme=found)
@@ -194,6 +197,7 @@ def brief_draft_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 @post_only("forum_briefs:detail")
 @forum_role_required(CONVENORS)
+@sent_once
 def brief_send(request: HttpRequest, pk: int) -> HttpResponse:
     brief = get_brief_in_forum(request.forum, pk, drafts=True)
     try:

@@ -13,6 +13,7 @@ from escalations.models import Brief, BriefVersion
 from escalations.permissions import get_brief_for_leader, get_commitment_for_leader
 from escalations.services import briefs as services
 from forum_app.http import post_only
+from forum_app.once import sent_once
 from forum_app.permissions import LEADERS, role_anywhere_required
 
 PAGE_SIZE = 20
@@ -69,6 +70,7 @@ def acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
 
 @post_only("escalations:brief", keep=("pk",))
 @role_anywhere_required(LEADERS)
+@sent_once
 def respond(request: HttpRequest, pk: int) -> HttpResponse:
     found = get_brief_for_leader(request.user, pk)
     form = ResponseForm(request.POST)
@@ -85,6 +87,7 @@ def respond(request: HttpRequest, pk: int) -> HttpResponse:
 
 @post_only("escalations:brief", keep=("pk",))
 @role_anywhere_required(LEADERS)
+@sent_once
 def commitment_add(request: HttpRequest, pk: int) -> HttpResponse:
     found = get_brief_for_leader(request.user, pk)
     form = CommitmentForm(request.POST)
@@ -101,6 +104,7 @@ def commitment_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @post_only("escalations:briefs_for_me", keep=())
 @role_anywhere_required(LEADERS)
+@sent_once
 def commitment_update(request: HttpRequest, pk: int) -> HttpResponse:
     commitment = get_commitment_for_leader(request.user, pk)
     form = CommitmentUpdateForm(request.POST)

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET
 from django_htmx.http import trigger_client_event
 
 from forum_app.http import post_only
+from forum_app.once import sent_once
 from forum_app.permissions import CONVENORS, MEMBERS, forum_role_required
 from issues import receipts, services, similar
 from issues.forms import (
@@ -284,6 +285,7 @@ def issue_support(request: HttpRequest, pk: int) -> HttpResponse:
 
 @post_only("issues:detail")
 @forum_role_required(MEMBERS)
+@sent_once
 def comment_post(request: HttpRequest, pk: int) -> HttpResponse:
     issue = get_issue_for(request, pk)
     form = CommentForm(request.POST)

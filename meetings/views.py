@@ -12,6 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import condition, require_GET
 
 from forum_app.http import post_only
+from forum_app.once import sent_once
 from forum_app.permissions import CONVENORS, MEMBERS, forum_role_required
 from issues.models import Issue
 from meetings import services
@@ -80,6 +81,7 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
 
 
 @forum_role_required(CONVENORS)
+@sent_once
 def meeting_schedule(request: HttpRequest) -> HttpResponse:
     forum = request.forum
     start = default_start(forum)
@@ -304,6 +306,7 @@ def meeting_close(request: HttpRequest, pk: int) -> HttpResponse:
 
 @post_only("meetings:detail")
 @forum_role_required(CONVENORS)
+@sent_once
 def agenda_add(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for(request, pk)
     url = meeting.get_absolute_url() + "#agenda"
@@ -422,6 +425,7 @@ def group_board(request: HttpRequest, pk: int) -> HttpResponse:
 
 @post_only("meetings:group")
 @forum_role_required(CONVENORS)
+@sent_once
 def theme_create(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for(request, pk)
     try:

@@ -14,6 +14,7 @@ from escalations.models import Brief, BriefStatus
 from escalations.permissions import can_write_briefs
 from escalations.services.briefs import brief_figure_add
 from forum_app.http import post_only
+from forum_app.once import sent_once
 from forum_app.permissions import (
     CONVENORS,
     MEMBERS,
@@ -150,6 +151,7 @@ def pulse_figure_text(row: PulseFigures, result: PulseMonth, *, measure: str) ->
 
 @post_only("summaries:pulse", keep=("slug",))
 @forum_role_required(CONVENORS)
+@sent_once
 def pulse_to_brief(request: HttpRequest) -> HttpResponse:
     forum = request.forum
     back = redirect("summaries:pulse", forum.slug)
