@@ -132,6 +132,7 @@ POLICY: dict[str, Rule] = {
     "forum_briefs:preview": Rule(CONVENOR_ONLY, args="draft_brief"),
     "forum_briefs:figure_remove": Rule(CONVENOR_POST, method="post", args="brief_figure"),
     "forum_briefs:draft_pdf": Rule(CONVENOR_ONLY, args="draft_brief"),
+    "forum_briefs:check": Rule(CONVENOR_ONLY, args="draft_brief"),
     "forum_briefs:send": Rule(CONVENOR_POST, method="post", args="draft_brief"),
     "forum_briefs:status": Rule(
         CONVENOR_POST, method="post", args="sent_brief", data={"status": "stalled"}
