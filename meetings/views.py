@@ -23,6 +23,7 @@ from meetings.forms import (
     DecisionForm,
     MeetingForm,
     MergeForm,
+    MinutesCorrectionForm,
     MinutesForm,
     MoveForm,
     SplitForm,
@@ -47,7 +48,7 @@ from meetings.models import (
 from meetings.pdf import minutes_pdf
 from meetings.permissions import can_run, get_meeting_for
 from meetings.services.decisions import minutes_context
-from meetings.services.schedule import default_start
+from meetings.services.schedule import default_start, members_to_invite
 from meetings.services.themes import GROUPING_PHASES, groupable_issues
 
 PER_PAGE = 10
@@ -274,6 +275,8 @@ def meeting_phase(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for(request, pk)
     expected = request.POST.get("expected", "")
     step = services.meeting_step_back if request.POST.get("step") == "back" else None
+    if not step and expected == Phase.VOTE and not _confirmed(request):
+        return redirect("meetings:confirm", request.forum.slug, meeting.pk)
     try:
         if step:
             meeting = step(meeting=meeting, actor=request.user, expected=expected)
@@ -289,10 +292,57 @@ def meeting_phase(request: HttpRequest, pk: int) -> HttpResponse:
     return _done(request, url, str(PHASE_MESSAGES.get(meeting.phase, "")))
 
 
+def _confirmed(request: HttpRequest) -> bool:
+    """Whether the POST came from the confirm page (``meeting_confirm``), not a stray click."""
+    return request.POST.get("confirm") == "yes"
+
+
+def _step_to_confirm(meeting: Meeting) -> str | None:
+    """The step that cannot be undone which this meeting is ready for, if any."""
+    if meeting.phase == Phase.VOTE:
+        return "close_voting"
+    if meeting.phase == Phase.DECIDE:
+        return "close"
+    if meeting.phase == Phase.CLOSED:
+        minutes = Minutes.objects.filter(meeting=meeting).only("published_at").first()
+        if minutes is not None and minutes.published_at is None:
+            return "publish"
+    return None
+
+
+@forum_role_required(CONVENORS)
+def meeting_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    """Ask before closing voting, closing the meeting or publishing the minutes.
+
+    Each of these is final, so its button leads here first, and its POST is refused
+    (sent back here) without the confirmation this page adds.
+    """
+    meeting = get_meeting_for(request, pk)
+    step = _step_to_confirm(meeting)
+    if step is None:
+        return redirect(meeting.get_absolute_url())
+    context = {"forum": request.forum, "meeting": meeting, "step": step}
+    if step == "close_voting":
+        context |= {
+            "attendance": meeting.attendances.count(),
+            "ballots": meeting.receipts.count(),
+        }
+    elif step == "close":
+        context |= {
+            "themes": len(services.results(meeting)),
+            "decided": meeting.decisions.count(),
+        }
+    else:
+        context["members"] = members_to_invite(request.forum).count()
+    return render(request, "meetings/confirm.html", context)
+
+
 @post_only("meetings:detail")
 @forum_role_required(CONVENORS)
 def meeting_close(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for(request, pk)
+    if not _confirmed(request):
+        return redirect("meetings:confirm", request.forum.slug, meeting.pk)
     try:
         services.meeting_close(meeting=meeting, actor=request.user)
     except ValidationError as error:
@@ -686,8 +736,43 @@ def minutes(request: HttpRequest, pk: int) -> HttpResponse:
                 return _done(request, request.path, _("Minutes saved."))
     elif request.method == "POST":
         raise Http404
-    context = {"forum": request.forum, "meeting": meeting, "minutes": record, "form": form}
-    return render(request, "meetings/minutes.html", context)
+    return _minutes_page(request, meeting, record, form=form)
+
+
+def _minutes_page(request, meeting, record, *, form=None, correction=None, status=200):
+    if correction is None and can_run(request.membership) and record.published_at is not None:
+        correction = MinutesCorrectionForm(initial={"body": record.body})
+    context = {
+        "forum": request.forum,
+        "meeting": meeting,
+        "minutes": record,
+        "form": form,
+        "correction": correction,
+        "revisions": list(record.revisions.select_related("corrected_by")),
+    }
+    return render(request, "meetings/minutes.html", context, status=status)
+
+
+@post_only("meetings:minutes")
+@forum_role_required(CONVENORS)
+def minutes_correct(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = get_meeting_for(request, pk)
+    record = get_object_or_404(Minutes, meeting=meeting)
+    form = MinutesCorrectionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.minutes_correct(
+                minutes=record,
+                actor=request.user,
+                body=form.cleaned_data["body"],
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            url = reverse("meetings:minutes", args=[request.forum.slug, meeting.pk])
+            return _done(request, url, _("Minutes corrected. The earlier version is kept below."))
+    return _minutes_page(request, meeting, record, correction=form, status=400)
 
 
 @post_only("meetings:minutes")
@@ -696,6 +781,8 @@ def minutes_publish(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for(request, pk)
     record = get_object_or_404(Minutes, meeting=meeting)
     url = reverse("meetings:minutes", args=[request.forum.slug, meeting.pk])
+    if not _confirmed(request):
+        return redirect("meetings:confirm", request.forum.slug, meeting.pk)
     try:
         services.minutes_publish(minutes=record, actor=request.user)
     except ValidationError as error:

@@ -83,6 +83,7 @@ POLICY: dict[str, Rule] = {
     "meetings:cancel": Rule(CONVENOR_POST, method="post", args="scheduled_meeting"),
     "meetings:attend": Rule({"member": 302, "convenor": 302}, method="post", args="meeting"),
     "meetings:phase": Rule(CONVENOR_POST, method="post", args="meeting"),
+    "meetings:confirm": Rule(CONVENOR_ONLY, args="meeting"),
     "meetings:close": Rule(CONVENOR_POST, method="post", args="meeting"),
     "meetings:agenda_add": Rule(CONVENOR_POST, method="post", args="meeting"),
     "meetings:agenda_order": Rule(CONVENOR_POST, method="post", args="meeting"),
@@ -100,6 +101,12 @@ POLICY: dict[str, Rule] = {
     "meetings:decision_record": Rule(CONVENOR_ONLY, method="post", args="meeting_theme"),
     "meetings:minutes": Rule(FORUM_MEMBERS, args="closed_meeting"),
     "meetings:minutes_publish": Rule(CONVENOR_POST, method="post", args="closed_meeting"),
+    "meetings:minutes_correct": Rule(
+        CONVENOR_POST,
+        method="post",
+        args="closed_meeting",
+        data={"body": "## Minutes\n\nCorrected.", "note": "A name was wrong."},
+    ),
     "meetings:minutes_pdf": Rule(FORUM_MEMBERS, args="closed_meeting"),
     # The leaders' side.
     "escalations:briefs_for_me": Rule({"leader": 200}),
