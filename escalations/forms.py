@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from escalations.models import BriefStatus, Commitment, DifferenceAnswer, Response
 from escalations.services.briefs import BriefData, forum_leaders
+from escalations.services.versions import REASON_LIMIT
 from forum_app.models import Forum
 from issues.forms import text_field
 from issues.models import Issue
@@ -194,3 +195,17 @@ class VerifyForm(forms.Form):
         if not chosen and not self.errors and not self.too_large:
             raise forms.ValidationError(_("Choose a PDF file or paste its fingerprint."))
         return data
+
+
+class SendForm(forms.Form):
+    """The last step before a brief goes: for a new version, one line saying why."""
+
+    reason = forms.CharField(
+        label=_("Why are you sending a new version?"),
+        help_text=_(
+            "One line the leaders will read, e.g. “The response date moved after the "
+            "Director asked for more time.”"
+        ),
+        max_length=REASON_LIMIT,
+        required=False,
+    )

@@ -20,6 +20,7 @@ urlpatterns = [
     ),
     path("<int:pk>/preview/", views.brief_preview, name="preview"),
     path("<int:pk>/draft.pdf", views.brief_draft_pdf, name="draft_pdf"),
+    path("<int:pk>/check/", views.brief_check, name="check"),
     path("<int:pk>/send/", views.brief_send, name="send"),
     path("<int:pk>/status/", views.brief_status, name="status"),
     path("<int:pk>/difference/", views.brief_difference, name="difference"),

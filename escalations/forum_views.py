@@ -9,13 +9,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django.views.decorators.http import require_POST
 
 from escalations import signing, verification
 from escalations.forms import (
     VERIFY_UPLOAD_LIMIT,
     BriefForm,
     DifferenceForm,
+    SendForm,
     StatusForm,
     VerifyForm,
 )
@@ -32,7 +32,10 @@ from escalations.models import (
 from escalations.pdf import render_brief_html, render_brief_pdf
 from escalations.permissions import can_write_briefs, get_brief_in_forum
 from escalations.services import briefs as services
+from escalations.services.versions import version_history
 from escalations.uploads import cap_uploads
+from forum_app.http import post_only
+from forum_app.once import sent_once
 from forum_app.permissions import CONVENORS, MEMBERS, forum_role_required
 from meetings.models import Decision, Outcome, Theme
 
@@ -86,8 +89,9 @@ def _started(request: HttpRequest, brief: Brief) -> HttpResponse:
     return redirect("forum_briefs:edit", request.forum.slug, brief.pk)
 
 
-@require_POST
+@post_only("forum_briefs:list", keep=("slug",))
 @forum_role_required(CONVENORS)
+@sent_once
 def brief_from_decision(request: HttpRequest, decision: int) -> HttpResponse:
     found = get_object_or_404(
         Decision.objects.select_related("theme"),
@@ -101,8 +105,9 @@ def brief_from_decision(request: HttpRequest, decision: int) -> HttpResponse:
     return _started(request, brief)
 
 
-@require_POST
+@post_only("forum_briefs:list", keep=("slug",))
 @forum_role_required(CONVENORS)
+@sent_once
 def brief_from_theme(request: HttpRequest, theme: int) -> HttpResponse:
     found = get_object_or_404(Theme, pk=theme, forum=request.forum)
     brief = services.brief_create(forum=request.forum, actor=request.user, theme=found)
@@ -126,6 +131,7 @@ def brief_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "difference_form": DifferenceForm(),
             "answered": answered,
             "difference_waiting": services.difference_waiting(brief) if answered else 0,
+            "versions": version_history(brief),
         },
     )
 
@@ -159,7 +165,7 @@ def brief_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@require_POST
+@post_only("forum_briefs:edit")
 @forum_role_required(CONVENORS)
 def brief_figure_remove(request: HttpRequest, pk: int, figure: int) -> HttpResponse:
     brief = get_brief_in_forum(request.forum, pk, drafts=True)
@@ -192,21 +198,48 @@ def brief_draft_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     return pdf_response(pdf, f"{brief.reference}-draft.pdf")
 
 
-@require_POST
+def _check_page(request: HttpRequest, brief: Brief, form: SendForm, status: int = 200):
+    """Check your answers: who it goes to, the ask, the date, the PDF, and what changed."""
+    brief = brief_detail_queryset().get(pk=brief.pk)
+    changes = services.brief_pending_changes(brief)
+    context = {
+        "forum": request.forum,
+        "brief": brief,
+        "form": form,
+        "changes": changes,
+        "sent_before": changes is not None,
+        "next_version": brief.versions.count() + 1,
+    }
+    return render(request, "escalations/brief_check.html", context, status=status)
+
+
 @forum_role_required(CONVENORS)
+def brief_check(request: HttpRequest, pk: int) -> HttpResponse:
+    brief = get_brief_in_forum(request.forum, pk, drafts=True)
+    return _check_page(request, brief, SendForm())
+
+
+@post_only("forum_briefs:check")
+@forum_role_required(CONVENORS)
+@sent_once
 def brief_send(request: HttpRequest, pk: int) -> HttpResponse:
     brief = get_brief_in_forum(request.forum, pk, drafts=True)
-    try:
-        version = services.brief_send(brief=brief, actor=request.user)
-    except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
-        return redirect("forum_briefs:edit", request.forum.slug, brief.pk)
-    messages.success(
-        request,
-        _("Version %(n)s of %(ref)s sent.") % {"n": version.number, "ref": brief.reference},
-    )
-    return redirect(brief.get_absolute_url())
+    form = SendForm(request.POST)
+    if form.is_valid():
+        try:
+            version = services.brief_send(
+                brief=brief, actor=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            for field, texts in getattr(error, "message_dict", {None: error.messages}).items():
+                form.add_error(field if field in form.fields else None, texts)
+        else:
+            messages.success(
+                request,
+                _("Version %(n)s of %(ref)s sent.") % {"n": version.number, "ref": brief.reference},
+            )
+            return redirect(brief.get_absolute_url())
+    return _check_page(request, brief, form, status=400)
 
 
 @forum_role_required(MEMBERS | CONVENORS)
@@ -216,7 +249,7 @@ def version_pdf(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     return pdf_response(bytes(version.pdf), f"{brief.reference}-v{number}.pdf")
 
 
-@require_POST
+@post_only("forum_briefs:detail")
 @forum_role_required(CONVENORS)
 def brief_status(request: HttpRequest, pk: int) -> HttpResponse:
     brief = get_brief_in_forum(request.forum, pk, drafts=False)
@@ -231,7 +264,7 @@ def brief_status(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(brief.get_absolute_url())
 
 
-@require_POST
+@post_only("forum_briefs:detail")
 @forum_role_required(MEMBERS | CONVENORS)
 def brief_difference(request: HttpRequest, pk: int) -> HttpResponse:
     brief = get_brief_in_forum(request.forum, pk, drafts=False)

@@ -167,6 +167,8 @@ class BriefVersion(models.Model):
     sent_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+    # Why a version after the first was sent, in one line; the first has none.
+    reason = models.CharField(max_length=200, blank=True, default="")
 
     class Meta:
         ordering = ["brief", "number"]

@@ -6,13 +6,16 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from escalations.forms import CommitmentForm, CommitmentUpdateForm, ResponseForm
 from escalations.forum_views import brief_detail_queryset, pdf_response
-from escalations.models import Brief, BriefVersion
+from escalations.models import Brief, BriefEvent, BriefVersion
+from escalations.pdf import document_context
 from escalations.permissions import get_brief_for_leader, get_commitment_for_leader
 from escalations.services import briefs as services
+from escalations.services.versions import version_history
+from forum_app.http import post_only
+from forum_app.once import sent_once
 from forum_app.permissions import LEADERS, role_anywhere_required
 
 PAGE_SIZE = 20
@@ -32,15 +35,32 @@ def briefs_for_me(request: HttpRequest) -> HttpResponse:
 
 
 def _leader_page(request, brief, *, response_form=None, commitment_form=None, status=200):
+    """The brief as the leader reads it: the document itself, what they have done, what next."""
     brief = brief_detail_queryset().get(pk=brief.pk)
+    versions = version_history(brief)
+    current = brief.versions.order_by("-number").only("snapshot").first()
+    mine = [r for r in brief.responses.all() if r.leader_id == request.user.pk]
+    acknowledged = next(
+        (
+            event
+            for event in brief.events.all()
+            if event.kind == BriefEvent.Kind.ACKNOWLEDGED and event.actor_id == request.user.pk
+        ),
+        None,
+    )
     return render(
         request,
         "escalations/leader_brief.html",
         {
             "brief": brief,
+            "versions": versions,
+            "document": document_context(current.snapshot) if current else None,
+            "my_response": mine[-1] if mine else None,
+            "acknowledged": acknowledged,
             "response_form": response_form or ResponseForm(),
             "commitment_form": commitment_form or CommitmentForm(),
             "update_form": CommitmentUpdateForm,
+            "leader_view": True,
         },
         status=status,
     )
@@ -58,7 +78,7 @@ def version_pdf(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     return pdf_response(bytes(version.pdf), f"{found.reference}-v{number}.pdf")
 
 
-@require_POST
+@post_only("escalations:brief", keep=("pk",))
 @role_anywhere_required(LEADERS)
 def acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     found = get_brief_for_leader(request.user, pk)
@@ -67,8 +87,9 @@ def acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(found.get_leader_url())
 
 
-@require_POST
+@post_only("escalations:brief", keep=("pk",))
 @role_anywhere_required(LEADERS)
+@sent_once
 def respond(request: HttpRequest, pk: int) -> HttpResponse:
     found = get_brief_for_leader(request.user, pk)
     form = ResponseForm(request.POST)
@@ -83,8 +104,9 @@ def respond(request: HttpRequest, pk: int) -> HttpResponse:
     return _leader_page(request, found, response_form=form, status=400)
 
 
-@require_POST
+@post_only("escalations:brief", keep=("pk",))
 @role_anywhere_required(LEADERS)
+@sent_once
 def commitment_add(request: HttpRequest, pk: int) -> HttpResponse:
     found = get_brief_for_leader(request.user, pk)
     form = CommitmentForm(request.POST)
@@ -99,8 +121,9 @@ def commitment_add(request: HttpRequest, pk: int) -> HttpResponse:
     return _leader_page(request, found, commitment_form=form, status=400)
 
 
-@require_POST
+@post_only("escalations:briefs_for_me", keep=())
 @role_anywhere_required(LEADERS)
+@sent_once
 def commitment_update(request: HttpRequest, pk: int) -> HttpResponse:
     commitment = get_commitment_for_leader(request.user, pk)
     form = CommitmentUpdateForm(request.POST)

@@ -437,3 +437,22 @@ class CacheEntry(models.Model):
 
     def __str__(self) -> str:
         return self.cache_key
+
+
+class FormSubmission(models.Model):
+    """A form that has been sent once, by the hash of its one-time token (``forum_app.once``).
+
+    Only for named actions: it holds no person and no time, and anonymous posts never write
+    one. ``result`` is the page the first send led to, so sending the same form again (Back,
+    then Send; or a refresh) leads there too instead of creating a second copy.
+    """
+
+    key = models.CharField(max_length=64, unique=True)
+    result = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("form sent")
+        verbose_name_plural = _("forms sent")
+
+    def __str__(self) -> str:
+        return self.key[:12]

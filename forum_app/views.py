@@ -10,11 +10,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
 from forum_app import accessibility as statement
 from forum_app import services
 from forum_app.forms import InvitationForm, JoinForm
+from forum_app.http import post_only
 from forum_app.middleware import session_seconds_left, touch_session
 from forum_app.models import Invitation, Membership
 from forum_app.permissions import CONVENORS, MEMBERS, forum_role_required, home_for
@@ -105,7 +106,7 @@ def _pending_membership(request: HttpRequest, pk: int) -> Membership:
     return get_object_or_404(Membership, pk=pk, forum=request.forum)
 
 
-@require_POST
+@post_only("forum_members", keep=("slug",))
 @forum_role_required(CONVENORS)
 def membership_approve(request: HttpRequest, pk: int) -> HttpResponse:
     membership = _pending_membership(request, pk)
@@ -117,7 +118,7 @@ def membership_approve(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("forum_members", request.forum.slug)
 
 
-@require_POST
+@post_only("forum_members", keep=("slug",))
 @forum_role_required(CONVENORS)
 def membership_decline(request: HttpRequest, pk: int) -> HttpResponse:
     membership = _pending_membership(request, pk)
@@ -129,7 +130,7 @@ def membership_decline(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("forum_members", request.forum.slug)
 
 
-@require_POST
+@post_only("forum_members", keep=("slug",))
 @forum_role_required(CONVENORS)
 def invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     invitation = get_object_or_404(Invitation, pk=pk, forum=request.forum)
@@ -153,7 +154,7 @@ def accessibility(request: HttpRequest) -> HttpResponse:
     return render(request, "forum_app/accessibility.html", context)
 
 
-@require_POST
+@post_only("home", keep=())
 @login_required
 def session_extend(request: HttpRequest) -> HttpResponse:
     """Keep a quiet session signed in for another idle period ("Stay signed in")."""

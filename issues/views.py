@@ -10,9 +10,11 @@ from django.utils import timezone
 from django.utils.formats import time_format
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 from django_htmx.http import trigger_client_event
 
+from forum_app.http import post_only
+from forum_app.once import sent_once
 from forum_app.permissions import CONVENORS, MEMBERS, forum_role_required
 from issues import receipts, services, similar
 from issues.forms import (
@@ -107,7 +109,7 @@ def _similar_to_typed(request: HttpRequest, data) -> dict:
 
 
 @never_cache
-@require_POST
+@post_only("issues:raise", keep=("slug",))
 @forum_role_required(MEMBERS)
 def issue_similar(request: HttpRequest) -> HttpResponse:
     """Answer “Is this already raised?” while a person types on the raise page.
@@ -262,7 +264,7 @@ def issue_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "issues/detail.html", _detail_context(request, issue))
 
 
-@require_POST
+@post_only("issues:detail")
 @forum_role_required(MEMBERS)
 def issue_support(request: HttpRequest, pk: int) -> HttpResponse:
     issue = get_issue_for(request, pk)
@@ -283,7 +285,7 @@ def issue_support(request: HttpRequest, pk: int) -> HttpResponse:
     return trigger_client_event(response, "announce", announcement)
 
 
-@require_POST
+@post_only("issues:detail")
 @forum_role_required(MEMBERS)
 def issue_follow_toggle(request: HttpRequest, pk: int) -> HttpResponse:
     """Follow an issue, or stop following it; followers hear what becomes of it."""
@@ -301,8 +303,9 @@ def issue_follow_toggle(request: HttpRequest, pk: int) -> HttpResponse:
     return trigger_client_event(response, "announce", announcement)
 
 
-@require_POST
+@post_only("issues:detail")
 @forum_role_required(MEMBERS)
+@sent_once
 def comment_post(request: HttpRequest, pk: int) -> HttpResponse:
     issue = get_issue_for(request, pk)
     form = CommentForm(request.POST)
@@ -390,7 +393,7 @@ def issue_manage(request: HttpRequest, pk: int) -> HttpResponse:
     return _manage_page(request, issue, merge_form=merge_form)
 
 
-@require_POST
+@post_only("issues:manage")
 @forum_role_required(CONVENORS)
 def issue_set_status(request: HttpRequest, pk: int) -> HttpResponse:
     issue = get_issue_for(request, pk)
@@ -406,7 +409,7 @@ def issue_set_status(request: HttpRequest, pk: int) -> HttpResponse:
     return _manage_page(request, issue, status_form=form)
 
 
-@require_POST
+@post_only("issues:manage")
 @forum_role_required(CONVENORS)
 def issue_merge(request: HttpRequest, pk: int) -> HttpResponse:
     issue = get_issue_for(request, pk)
@@ -422,7 +425,7 @@ def issue_merge(request: HttpRequest, pk: int) -> HttpResponse:
     return _manage_page(request, issue, merge_form=form)
 
 
-@require_POST
+@post_only("issues:manage")
 @forum_role_required(CONVENORS)
 def issue_hide(request: HttpRequest, pk: int) -> HttpResponse:
     issue = get_issue_for(request, pk)
@@ -524,7 +527,7 @@ def issue_follow(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
-@require_POST
+@post_only("issues:follow", keep=("slug",))
 @forum_role_required(MEMBERS)
 def issue_follow_update(request: HttpRequest) -> HttpResponse:
     """Post an update as the anonymous raiser; the code comes back in a hidden field."""

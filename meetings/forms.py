@@ -250,3 +250,13 @@ class MinutesForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 24}),
         help_text=_("Markdown: ## for headings, - for lists. Names of attendees are never listed."),
     )
+
+
+class MinutesCorrectionForm(MinutesForm):
+    """Correct published minutes: the whole corrected text, and one line saying what changed."""
+
+    note = forms.CharField(
+        label=_("What did you correct?"),
+        help_text=_("One line members will see, e.g. “The date of the next meeting was wrong.”"),
+        max_length=200,
+    )

@@ -426,6 +426,32 @@ class Minutes(models.Model):
         return f"Minutes of {self.meeting}"
 
 
+class MinutesRevision(models.Model):
+    """Published minutes as they read before a correction, and what the correction changed.
+
+    A correction replaces the minutes' text; the text it replaced is kept here, so every
+    earlier version stays listed beside the minutes.
+    """
+
+    minutes = models.ForeignKey(Minutes, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    body = models.TextField()
+    note = models.CharField(max_length=200)
+    corrected_at = models.DateTimeField()
+    corrected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["minutes", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["minutes", "number"], name="minutes_revision_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"Minutes {self.minutes_id}, version {self.number}"
+
+
 class SuggestionBatch(models.Model):
     """One run of "Suggest themes"; undoing it puts every accepted issue back."""
 

@@ -17,6 +17,7 @@ urlpatterns = [
     path("<int:pk>/attend/", views.meeting_attend, name="attend"),
     path("<int:pk>/rsvp/", views.meeting_rsvp, name="rsvp"),
     path("<int:pk>/phase/", views.meeting_phase, name="phase"),
+    path("<int:pk>/confirm/", views.meeting_confirm, name="confirm"),
     path("<int:pk>/close/", views.meeting_close, name="close"),
     path("<int:pk>/agenda/", views.agenda_add, name="agenda_add"),
     path("<int:pk>/agenda/order/", views.agenda_order, name="agenda_order"),
@@ -44,5 +45,6 @@ urlpatterns = [
     path("<int:pk>/decide/<int:theme_pk>/", views.decision_record, name="decision_record"),
     path("<int:pk>/minutes/", views.minutes, name="minutes"),
     path("<int:pk>/minutes/publish/", views.minutes_publish, name="minutes_publish"),
+    path("<int:pk>/minutes/correct/", views.minutes_correct, name="minutes_correct"),
     path("<int:pk>/minutes.pdf", views.minutes_download, name="minutes_pdf"),
 ]

@@ -9,8 +9,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import condition, require_GET, require_POST
+from django.views.decorators.http import condition, require_GET
 
+from forum_app.http import post_only
+from forum_app.once import sent_once
 from forum_app.permissions import CONVENORS, MEMBERS, forum_role_required
 from issues.models import Issue
 from meetings import services
@@ -21,6 +23,7 @@ from meetings.forms import (
     DecisionForm,
     MeetingForm,
     MergeForm,
+    MinutesCorrectionForm,
     MinutesForm,
     MoveForm,
     SplitForm,
@@ -47,7 +50,7 @@ from meetings.pdf import minutes_pdf
 from meetings.permissions import can_run, get_meeting_for
 from meetings.services import voting
 from meetings.services.decisions import minutes_context
-from meetings.services.schedule import default_start
+from meetings.services.schedule import default_start, members_to_invite
 from meetings.services.themes import GROUPING_PHASES, groupable_issues
 
 PER_PAGE = 10
@@ -81,6 +84,7 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
 
 
 @forum_role_required(CONVENORS)
+@sent_once
 def meeting_schedule(request: HttpRequest) -> HttpResponse:
     forum = request.forum
     start = default_start(forum)
@@ -134,7 +138,7 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "meetings/schedule.html", context)
 
 
-@require_POST
+@post_only("meetings:detail")
 @forum_role_required(CONVENORS)
 def meeting_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for(request, pk)
@@ -258,7 +262,7 @@ def meeting_live(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "meetings/detail.html#live", context)
 
 
-@require_POST
+@post_only("meetings:detail")
 @forum_role_required(MEMBERS)
 def meeting_attend(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for(request, pk)
@@ -274,12 +278,14 @@ PHASE_MESSAGES = {
 }
 
 
-@require_POST
+@post_only("meetings:detail")
 @forum_role_required(CONVENORS)
 def meeting_phase(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for(request, pk)
     expected = request.POST.get("expected", "")
     step = services.meeting_step_back if request.POST.get("step") == "back" else None
+    if not step and expected == Phase.VOTE and not _confirmed(request):
+        return redirect("meetings:confirm", request.forum.slug, meeting.pk)
     try:
         if step:
             meeting = step(meeting=meeting, actor=request.user, expected=expected)
@@ -295,10 +301,52 @@ def meeting_phase(request: HttpRequest, pk: int) -> HttpResponse:
     return _done(request, url, str(PHASE_MESSAGES.get(meeting.phase, "")))
 
 
-@require_POST
+def _confirmed(request: HttpRequest) -> bool:
+    """Whether the POST came from the confirm page (``meeting_confirm``), not a stray click."""
+    return request.POST.get("confirm") == "yes"
+
+
+def _step_to_confirm(meeting: Meeting) -> str | None:
+    """The step that cannot be undone which this meeting is ready for, if any."""
+    if meeting.phase == Phase.DECIDE:
+        return "close"
+    if meeting.phase == Phase.CLOSED:
+        minutes = Minutes.objects.filter(meeting=meeting).only("published_at").first()
+        if minutes is not None and minutes.published_at is None:
+            return "publish"
+    return None
+
+
+@forum_role_required(CONVENORS)
+def meeting_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    """Ask before closing voting, closing the meeting or publishing the minutes.
+
+    Each of these is final, so its button leads here first, and its POST is refused
+    (sent back here) without the confirmation this page adds.
+    """
+    meeting = get_meeting_for(request, pk)
+    if meeting.phase == Phase.VOTE:  # closing voting has its own page, with the window
+        return redirect("meetings:voting_close", request.forum.slug, meeting.pk)
+    step = _step_to_confirm(meeting)
+    if step is None:
+        return redirect(meeting.get_absolute_url())
+    context = {"forum": request.forum, "meeting": meeting, "step": step}
+    if step == "close":
+        context |= {
+            "themes": len(services.results(meeting)),
+            "decided": meeting.decisions.count(),
+        }
+    else:
+        context["members"] = members_to_invite(request.forum).count()
+    return render(request, "meetings/confirm.html", context)
+
+
+@post_only("meetings:detail")
 @forum_role_required(CONVENORS)
 def meeting_close(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for(request, pk)
+    if not _confirmed(request):
+        return redirect("meetings:confirm", request.forum.slug, meeting.pk)
     try:
         services.meeting_close(meeting=meeting, actor=request.user)
     except ValidationError as error:
@@ -310,8 +358,9 @@ def meeting_close(request: HttpRequest, pk: int) -> HttpResponse:
 # Agenda
 
 
-@require_POST
+@post_only("meetings:detail")
 @forum_role_required(CONVENORS)
+@sent_once
 def agenda_add(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for(request, pk)
     url = meeting.get_absolute_url() + "#agenda"
@@ -336,7 +385,7 @@ def _agenda_item(request: HttpRequest, pk: int, item_pk: int) -> AgendaItem:
     )
 
 
-@require_POST
+@post_only("meetings:detail")
 @forum_role_required(CONVENORS)
 def agenda_move(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
     item = _agenda_item(request, pk, item_pk)
@@ -350,7 +399,7 @@ def agenda_move(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
     return _done(request, url, moved % {"item": item.title})
 
 
-@require_POST
+@post_only("meetings:detail")
 @forum_role_required(CONVENORS)
 def agenda_remove(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
     item = _agenda_item(request, pk, item_pk)
@@ -362,7 +411,7 @@ def agenda_remove(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
     return _done(request, url, _("“%(item)s” taken off the agenda.") % {"item": item.title})
 
 
-@require_POST
+@post_only("meetings:detail")
 @forum_role_required(CONVENORS)
 def agenda_order(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for(request, pk)
@@ -428,8 +477,9 @@ def group_board(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "meetings/group.html", context)
 
 
-@require_POST
+@post_only("meetings:group")
 @forum_role_required(CONVENORS)
+@sent_once
 def theme_create(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for(request, pk)
     try:
@@ -442,7 +492,7 @@ def theme_create(request: HttpRequest, pk: int) -> HttpResponse:
     return _done(request, _group_url(request, meeting, f"#theme-{theme.pk}"), message)
 
 
-@require_POST
+@post_only("meetings:group")
 @forum_role_required(CONVENORS)
 def theme_change(request: HttpRequest, pk: int, theme_pk: int) -> HttpResponse:
     """Rename, merge, split, or bring a theme onto (or off) this meeting's ballot."""
@@ -497,7 +547,7 @@ def theme_change(request: HttpRequest, pk: int, theme_pk: int) -> HttpResponse:
     return _done(request, url, message)
 
 
-@require_POST
+@post_only("meetings:group")
 @forum_role_required(CONVENORS)
 def issue_move(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for(request, pk)
@@ -525,7 +575,7 @@ def issue_move(request: HttpRequest, pk: int) -> HttpResponse:
     return _done(request, url, message)
 
 
-@require_POST
+@post_only("meetings:group")
 @forum_role_required(CONVENORS)
 def suggest(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for(request, pk)
@@ -539,7 +589,7 @@ def suggest(request: HttpRequest, pk: int) -> HttpResponse:
     return _done(request, url, _("Suggestions are ready. Accept or reject each one."))
 
 
-@require_POST
+@post_only("meetings:group")
 @forum_role_required(CONVENORS)
 def suggestion_answer(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
     meeting = get_meeting_for(request, pk)
@@ -558,7 +608,7 @@ def suggestion_answer(request: HttpRequest, pk: int, item_pk: int) -> HttpRespon
     return _done(request, url, message)
 
 
-@require_POST
+@post_only("meetings:group")
 @forum_role_required(CONVENORS)
 def suggestion_batch(request: HttpRequest, pk: int, batch_pk: int) -> HttpResponse:
     meeting = get_meeting_for(request, pk)
@@ -768,7 +818,7 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "meetings/decide.html", context)
 
 
-@require_POST
+@post_only("meetings:decide")
 @forum_role_required(CONVENORS)
 def decision_record(request: HttpRequest, pk: int, theme_pk: int) -> HttpResponse:
     meeting = get_meeting_for(request, pk)
@@ -819,16 +869,53 @@ def minutes(request: HttpRequest, pk: int) -> HttpResponse:
                 return _done(request, request.path, _("Minutes saved."))
     elif request.method == "POST":
         raise Http404
-    context = {"forum": request.forum, "meeting": meeting, "minutes": record, "form": form}
-    return render(request, "meetings/minutes.html", context)
+    return _minutes_page(request, meeting, record, form=form)
 
 
-@require_POST
+def _minutes_page(request, meeting, record, *, form=None, correction=None, status=200):
+    if correction is None and can_run(request.membership) and record.published_at is not None:
+        correction = MinutesCorrectionForm(initial={"body": record.body})
+    context = {
+        "forum": request.forum,
+        "meeting": meeting,
+        "minutes": record,
+        "form": form,
+        "correction": correction,
+        "revisions": list(record.revisions.select_related("corrected_by")),
+    }
+    return render(request, "meetings/minutes.html", context, status=status)
+
+
+@post_only("meetings:minutes")
+@forum_role_required(CONVENORS)
+def minutes_correct(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = get_meeting_for(request, pk)
+    record = get_object_or_404(Minutes, meeting=meeting)
+    form = MinutesCorrectionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.minutes_correct(
+                minutes=record,
+                actor=request.user,
+                body=form.cleaned_data["body"],
+                note=form.cleaned_data["note"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            url = reverse("meetings:minutes", args=[request.forum.slug, meeting.pk])
+            return _done(request, url, _("Minutes corrected. The earlier version is kept below."))
+    return _minutes_page(request, meeting, record, correction=form, status=400)
+
+
+@post_only("meetings:minutes")
 @forum_role_required(CONVENORS)
 def minutes_publish(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for(request, pk)
     record = get_object_or_404(Minutes, meeting=meeting)
     url = reverse("meetings:minutes", args=[request.forum.slug, meeting.pk])
+    if not _confirmed(request):
+        return redirect("meetings:confirm", request.forum.slug, meeting.pk)
     try:
         services.minutes_publish(minutes=record, actor=request.user)
     except ValidationError as error:

@@ -9,11 +9,12 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import formats
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from escalations.models import Brief, BriefStatus
 from escalations.permissions import can_write_briefs
 from escalations.services.briefs import brief_figure_add
+from forum_app.http import post_only
+from forum_app.once import sent_once
 from forum_app.permissions import (
     CONVENORS,
     MEMBERS,
@@ -148,8 +149,9 @@ def pulse_figure_text(row: PulseFigures, result: PulseMonth, *, measure: str) ->
     return _("%(measure)s %(value)s in %(group)s (%(n)s answers, %(when)s)") % values
 
 
-@require_POST
+@post_only("summaries:pulse", keep=("slug",))
 @forum_role_required(CONVENORS)
+@sent_once
 def pulse_to_brief(request: HttpRequest) -> HttpResponse:
     forum = request.forum
     back = redirect("summaries:pulse", forum.slug)

@@ -84,6 +84,7 @@ POLICY: dict[str, Rule] = {
     "meetings:attend": Rule({"member": 302, "convenor": 302}, method="post", args="meeting"),
     "meetings:rsvp": Rule({"member": 302, "convenor": 302}, method="post", args="meeting"),
     "meetings:phase": Rule(CONVENOR_POST, method="post", args="meeting"),
+    "meetings:confirm": Rule(CONVENOR_ONLY, args="meeting"),
     "meetings:close": Rule(CONVENOR_POST, method="post", args="meeting"),
     "meetings:agenda_add": Rule(CONVENOR_POST, method="post", args="meeting"),
     "meetings:agenda_order": Rule(CONVENOR_POST, method="post", args="meeting"),
@@ -103,6 +104,12 @@ POLICY: dict[str, Rule] = {
     "meetings:decision_record": Rule(CONVENOR_ONLY, method="post", args="meeting_theme"),
     "meetings:minutes": Rule(FORUM_MEMBERS, args="closed_meeting"),
     "meetings:minutes_publish": Rule(CONVENOR_POST, method="post", args="closed_meeting"),
+    "meetings:minutes_correct": Rule(
+        CONVENOR_POST,
+        method="post",
+        args="closed_meeting",
+        data={"body": "## Minutes\n\nCorrected.", "note": "A name was wrong."},
+    ),
     "meetings:minutes_pdf": Rule(FORUM_MEMBERS, args="closed_meeting"),
     # The leaders' side.
     "escalations:briefs_for_me": Rule({"leader": 200}),
@@ -135,6 +142,7 @@ POLICY: dict[str, Rule] = {
     "forum_briefs:preview": Rule(CONVENOR_ONLY, args="draft_brief"),
     "forum_briefs:figure_remove": Rule(CONVENOR_POST, method="post", args="brief_figure"),
     "forum_briefs:draft_pdf": Rule(CONVENOR_ONLY, args="draft_brief"),
+    "forum_briefs:check": Rule(CONVENOR_ONLY, args="draft_brief"),
     "forum_briefs:send": Rule(CONVENOR_POST, method="post", args="draft_brief"),
     "forum_briefs:status": Rule(
         CONVENOR_POST, method="post", args="sent_brief", data={"status": "stalled"}

@@ -16,6 +16,7 @@ export and downloads it. Each file is then checked twice:
 import base64
 import datetime
 import html.parser
+import io
 import re
 import subprocess
 from collections import Counter
@@ -431,3 +432,24 @@ def test_the_summary_report_opens_with_the_period_in_figures_in_words_people_rea
     for label in ("Resolve locally", "Escalate to a senior leader", "In progress", "Planned"):
         assert label in text, label
     assert re.findall(r"\b[a-z]+_[a-z_]+\b", text) == []  # no resolve_locally, in_progress…
+
+
+def test_a_draft_brief_pdf_says_draft_on_every_page_and_stays_tagged(
+    forum, convenor, leader, tmp_path
+):
+    brief = draft_brief(forum, convenor, leader, issues=6)
+    brief.problem = "\n\n".join(["Visits slip when caseloads pass thirty. " * 12] * 12)
+    brief.save()
+    snapshot = briefs.brief_snapshot(brief, version=None, sent_at=timezone.now())
+    html = brief_pdf.render_brief_html(snapshot)
+    content = brief_pdf.render_brief_pdf(html)
+    with pikepdf.open(io.BytesIO(content)) as pdf:
+        pages = len(pdf.pages)
+    assert pages >= 2
+    for number in range(1, pages + 1):
+        text = pdf_text(content, "-f", str(number), "-l", str(number))
+        assert "DRAFT – not sent" in text, f"page {number} has no draft mark"
+    assert_accessible(content, html, tmp_path)
+
+    sent = briefs.brief_send(brief=brief, actor=convenor)
+    assert "DRAFT" not in pdf_text(bytes(sent.pdf))

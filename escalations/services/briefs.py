@@ -38,6 +38,7 @@ from escalations.models import (
 from escalations.pdf import render_brief_html, render_brief_pdf
 from escalations.services.evidence import theme_evidence
 from escalations.services.followups import cancel_due_reminders, response_reminders_schedule
+from escalations.services.versions import REASON_LIMIT, Change, snapshot_changes
 from forum_app.models import Forum, Membership, Role, User
 from forum_app.notifications import notify
 from forum_app.sealed_box import Box, sealed_open, sealed_put, sealed_waiting
@@ -258,19 +259,52 @@ def _email_context(brief: Brief, **extra) -> dict:
         "title": brief.title,
         "ask": brief.ask,
         "response_by": brief.response_by.isoformat(),
+        "respond_by": brief.response_by.strftime("%-d %B %Y"),
         "link": _leader_link(brief),
         **extra,
     }
 
 
+def brief_pending_changes(brief: Brief) -> list[Change] | None:
+    """What sending the brief now would change from the last version sent; None if never sent."""
+    last = brief.versions.order_by("-number").only("snapshot").first()
+    if last is None:
+        return None
+    current = brief_snapshot(brief, version=None, sent_at=timezone.now())
+    return snapshot_changes(last.snapshot, current)
+
+
+def _check_new_version(brief: Brief, snapshot: dict, reason: str) -> str:
+    """The one-line reason for sending a new version, after checking one may be sent."""
+    last = brief.versions.order_by("-number").only("number", "snapshot").first()
+    if last is None:
+        return ""
+    if not snapshot_changes(last.snapshot, snapshot):
+        raise ValidationError(
+            _(
+                "Nothing has changed since version %(n)s was sent, so there is nothing new to "
+                "send. Amend the brief first."
+            )
+            % {"n": last.number}
+        )
+    reason = " ".join(reason.split())
+    if not reason:
+        raise ValidationError({"reason": _("Say in one line why you are sending a new version.")})
+    if len(reason) > REASON_LIMIT:
+        raise ValidationError(
+            {"reason": _("Keep the reason to %(n)s characters or fewer.") % {"n": REASON_LIMIT}}
+        )
+    return reason
+
+
 @transaction.atomic
-def brief_send(*, brief: Brief, actor: User) -> BriefVersion:
+def brief_send(*, brief: Brief, actor: User, reason: str = "") -> BriefVersion:
     """Freeze the brief into a new version and send it to every recipient.
 
     The version keeps the HTML, the PDF bytes, the JSON snapshot and the PDF's SHA-256 and
-    is never changed again. Sending an amended brief makes the next version; earlier ones
-    stay downloadable. Each recipient gets one email per version and reminders before and
-    on the response-by date.
+    is never changed again. Sending an amended brief makes the next version, only when
+    something in it changed and with a one-line ``reason``; earlier ones stay downloadable.
+    Each recipient gets one email per version and reminders before and on the response-by date.
     """
     brief = Brief.objects.select_for_update().get(pk=brief.pk)
     if brief.status in (BriefStatus.RESOLVED, BriefStatus.DECLINED):
@@ -284,6 +318,7 @@ def brief_send(*, brief: Brief, actor: User) -> BriefVersion:
     now = timezone.now()
     number = (brief.versions.aggregate(n=Max("number"))["n"] or 0) + 1
     snapshot = brief_snapshot(brief, version=number, sent_at=now)
+    reason = _check_new_version(brief, snapshot, reason)
     snapshot["signing_key"] = signing.key_id(signing.signing_key().public_key())
     snapshot["verify_url"] = settings.SITE_URL + reverse(
         "forum_briefs:verify", args=[brief.forum.slug]
@@ -305,6 +340,7 @@ def brief_send(*, brief: Brief, actor: User) -> BriefVersion:
         sha256=hashlib.sha256(pdf).hexdigest(),
         sent_at=now,
         sent_by=actor,
+        reason=reason,
     )
     first = number == 1
     if first or brief.status == BriefStatus.DRAFT:
@@ -317,7 +353,8 @@ def brief_send(*, brief: Brief, actor: User) -> BriefVersion:
         actor=actor,
         happened_at=now,
         text=_("Version %(n)s sent to %(people)s.")
-        % {"n": number, "people": ", ".join(snapshot["recipients"])},
+        % {"n": number, "people": ", ".join(snapshot["recipients"])}
+        + (f" {reason}" if reason else ""),
     )
     if first:
         _tell_followers(
@@ -336,7 +373,7 @@ def brief_send(*, brief: Brief, actor: User) -> BriefVersion:
             kind="brief_sent",
             email=leader.email,
             dedupe_key=f"brief_sent:{brief.pk}:{number}:{leader.pk}",
-            context=_email_context(brief, **anchor, amended=not first),
+            context=_email_context(brief, **anchor, amended=not first, reason=reason),
             recipient=leader,
             forum=brief.forum,
         )
@@ -351,6 +388,7 @@ def brief_send(*, brief: Brief, actor: User) -> BriefVersion:
                 brief,
                 **anchor,
                 amended=not first,
+                reason=reason,
                 record=True,
                 recipients=", ".join(snapshot["recipients"]),
                 link=settings.SITE_URL + brief.get_absolute_url(),

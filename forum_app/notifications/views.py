@@ -19,8 +19,9 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csp import csp_override
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
+from forum_app.http import post_only
 from forum_app.models import Delivery, Notification, User
 from forum_app.notifications.emails import read_unsubscribe_token
 from forum_app.notifications.forms import PreferencesForm
@@ -119,7 +120,7 @@ def notifications_retry_failed(request: HttpRequest) -> HttpResponse:
     return render(request, "notifications/retry_failed.html", context)
 
 
-@require_POST
+@post_only("notifications_failed", keep=("slug",))
 @forum_role_required(CONVENORS)
 def notification_retry(request: HttpRequest, pk: int) -> HttpResponse:
     row = get_object_or_404(Notification, pk=pk, forum=request.forum)

@@ -12,6 +12,7 @@ from meetings.services.decisions import (
     decision_record,
     leaders_of,
     meeting_close,
+    minutes_correct,
     minutes_publish,
     minutes_update,
 )
@@ -65,6 +66,7 @@ __all__ = [
     "leaders_of",
     "meeting_advance",
     "meeting_attend",
+    "minutes_correct",
     "meeting_cancel",
     "meeting_close",
     "meeting_reschedule",

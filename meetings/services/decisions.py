@@ -22,6 +22,7 @@ from meetings.models import (
     Decision,
     Meeting,
     Minutes,
+    MinutesRevision,
     Outcome,
     Phase,
     Theme,
@@ -199,6 +200,47 @@ def minutes_update(*, minutes: Minutes, actor: User, body: str) -> Minutes:
         raise ValidationError({"body": _("The minutes cannot be empty.")})
     locked.body = body.strip()
     locked.save(update_fields=["body", "updated_at"])
+    return locked
+
+
+CORRECTION_NOTE_LIMIT = MinutesRevision._meta.get_field("note").max_length
+
+
+@transaction.atomic
+def minutes_correct(*, minutes: Minutes, actor: User, body: str, note: str) -> Minutes:
+    """Correct published minutes: the new text replaces the old, which is kept as a version.
+
+    ``note`` says in one line what was corrected; it is shown with the earlier version.
+    """
+    require_convenor(minutes.meeting.forum, actor)
+    locked = Minutes.objects.select_for_update().get(pk=minutes.pk)
+    if locked.published_at is None:
+        raise ValidationError(_("Draft minutes are edited, not corrected. Save your changes."))
+    body, note = body.strip(), " ".join(note.split())
+    errors = {}
+    if not body:
+        errors["body"] = _("The minutes cannot be empty.")
+    elif body == locked.body:
+        errors["body"] = _("Nothing is different from the published minutes. Make the correction.")
+    if not note:
+        errors["note"] = _("Say in one line what you corrected.")
+    elif len(note) > CORRECTION_NOTE_LIMIT:
+        errors["note"] = _("Keep the note to %(n)s characters or fewer.") % {
+            "n": CORRECTION_NOTE_LIMIT
+        }
+    if errors:
+        raise ValidationError(errors)
+    MinutesRevision.objects.create(
+        minutes=locked,
+        number=locked.revisions.count() + 1,
+        body=locked.body,
+        note=note,
+        corrected_at=timezone.now(),
+        corrected_by=actor,
+    )
+    locked.body = body
+    locked.save(update_fields=["body", "updated_at"])
+    bump(locked.meeting)
     return locked
 
 

@@ -413,10 +413,12 @@ def test_a_whole_meeting_by_keyboard(
     assert BallotReceipt.objects.filter(meeting=meeting).count() == 2
 
     # Decide: the chair waits on the button while the count updates beside it.
-    close_voting = chair.get_by_role("button", name="Close voting and show the results")
+    close_voting = chair.get_by_role("link", name="Close voting and show the results")
     tab_to(chair, close_voting)
     expect(chair.locator("#live")).to_contain_text("2 have voted", timeout=POLL)
     assert_focus_kept(chair, close_voting, when="the vote count changed")
+    press_and_load(chair, "Enter")
+    tab_to(chair, chair.get_by_role("button", name="Yes, close voting"))
     press_and_load(chair, "Enter")
     expect(chair.get_by_role("heading", name="Now: Decide")).to_be_visible()
     expect(priya_page.locator("#live").get_by_role("cell", name="6")).to_be_visible(timeout=POLL)
@@ -467,10 +469,12 @@ def test_a_whole_meeting_by_keyboard(
 
     # Close, publish; members reach the minutes from the live part.
     follow_link(chair, "Back to December forum meeting")
-    tab_to(chair, chair.get_by_role("button", name="Close the meeting and draft the minutes"))
+    follow_link(chair, "Close the meeting and draft the minutes")
+    tab_to(chair, chair.get_by_role("button", name="Yes, close the meeting"))
     press_and_load(chair, "Enter")
     expect(chair.get_by_role("heading", level=1)).to_have_text("Minutes: December forum meeting")
-    tab_to(chair, chair.get_by_role("button", name="Publish and email members"), 60)
+    follow_link(chair, "Publish and email members", 60)
+    tab_to(chair, chair.get_by_role("button", name="Yes, publish the minutes"))
     press_and_load(chair, "Enter")
     assert_announced(chair, "Minutes published")
 

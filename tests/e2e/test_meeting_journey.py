@@ -164,10 +164,18 @@ def test_a_whole_meeting_from_review_to_published_minutes(
 
     # Close, check the minutes, publish, download the PDF.
     chair.goto(live_server.url + meeting_path)
-    chair.get_by_role("button", name="Close the meeting and draft the minutes").click()
+    chair.get_by_role("link", name="Close the meeting and draft the minutes").click()
+    expect(chair.get_by_role("heading", level=1)).to_have_text(
+        "Close the meeting and draft the minutes?"
+    )
+    expect(chair.get_by_text("Decisions are recorded for 2 of the 2 themes")).to_be_visible()
+    assert_accessible(chair)
+    chair.get_by_role("button", name="Yes, close the meeting").click()
     expect(chair.get_by_role("heading", level=1)).to_have_text("Minutes: December forum meeting")
     assert_accessible(chair)
-    chair.get_by_role("button", name="Publish and email members").click()
+    chair.get_by_role("link", name="Publish and email members").click()
+    assert_accessible(chair)
+    chair.get_by_role("button", name="Yes, publish the minutes").click()
     expect(chair.get_by_role("status")).to_contain_text("Minutes published")
     with chair.expect_download() as download:
         chair.get_by_role("link", name="Download as PDF").click()

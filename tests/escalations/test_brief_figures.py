@@ -62,7 +62,7 @@ def test_a_figure_added_after_sending_changes_only_the_next_version(forum, conve
     first.refresh_from_db()
     assert (first.html, bytes(first.pdf), first.snapshot, first.sha256) == frozen
     assert first.snapshot["figures"] == []
-    second = brief_send(brief=brief, actor=convenor)
+    second = brief_send(brief=brief, actor=convenor, reason="A pulse figure added.")
     assert [f["text"] for f in second.snapshot["figures"]] == [
         "Average hours a week beyond contract 7 across the forum"
     ]

@@ -80,7 +80,7 @@ def test_amending_a_sent_brief_makes_a_new_version_and_keeps_the_old(forum, conv
     brief = sent_brief(forum, convenor, leader)
     brief.ask = "Agree a cap of 20."
     brief.save()
-    services.brief_send(brief=brief, actor=convenor)
+    services.brief_send(brief=brief, actor=convenor, reason="The cap is now 20.")
     first, second = brief.versions.order_by("number")
     assert "22" in first.snapshot["ask"] and "20" in second.snapshot["ask"]
     assert first.sha256 != second.sha256

@@ -152,7 +152,7 @@ def test_after_a_key_rotation_old_versions_still_verify(settings, forum, conveno
     settings.BRIEF_PREVIOUS_PUBLIC_KEYS = [old_public]
     brief.ask = "Agree a cap of 20."
     brief.save()
-    services.brief_send(brief=brief, actor=convenor)
+    services.brief_send(brief=brief, actor=convenor, reason="The cap is now 20.")
     new_pdf = bytes(brief.versions.get(number=2).pdf)
     client = client_for(member)
 

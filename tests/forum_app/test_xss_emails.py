@@ -68,7 +68,7 @@ USER_TEXT: dict[str, tuple[str, ...]] = {
     "meeting_reminder": ("forum", "title", "place", "video_link"),
     "meeting_minutes": ("forum", "title"),
     "vote_reminder": ("forum", "title"),
-    "brief_sent": ("forum", "title", "ask", "recipients"),
+    "brief_sent": ("forum", "title", "ask", "recipients", "reason"),
     "brief_reminder": ("forum", "title"),
     "brief_moved_up": ("forum", "title", "leader"),
     "brief_response": ("forum", "title", "leader"),
@@ -223,7 +223,9 @@ def live_a_forums_life(text: dict[str, str], monkeypatch, also=None) -> None:
     brief.title = text["brief_title"]
     brief.save()
     briefs.brief_send(brief=brief, actor=convenor)
-    briefs.brief_send(brief=brief, actor=convenor)
+    brief.ask = text["ask"] + " "  # amended, so a second version may go
+    brief.save()
+    briefs.brief_send(brief=brief, actor=convenor, reason=text["brief_title"])
     brief.refresh_from_db()
     outbox_sweep(now=at(brief.response_by, 12))
     LadderRung.objects.create(forum=forum, leader=leader, position=1)
