@@ -135,8 +135,8 @@
   });
   // A form sent back with a mistake: focus the first field that needs a change.
   document.addEventListener("htmx:afterSettle", function (event) {
-    var root = event.detail.target;
-    if (!root || root.id !== "grouping") return;
+    if (!event.detail.target || event.detail.target.id !== "grouping") return;
+    var root = document.getElementById("grouping");
     var wrong = root.querySelector("[aria-invalid=true]");
     if (wrong) {
       var tools = wrong.closest("details");
