@@ -174,18 +174,4 @@ PDF_KINDS = (
     ),
 )
 
-KNOWN_GAPS = (
-    Gap(
-        "1.4.10 Reflow",
-        _(
-            "The grouping board a convenor uses during a meeting does not fit a screen 320 "
-            "pixels wide: each issue's “Move to” list cannot shrink below the width of the "
-            "longest theme name, so the page scrolls sideways."
-        ),
-        _(
-            "The board is being rebuilt to fit narrow screens. Until then, a convenor on a "
-            "phone can turn it sideways or use a laptop for grouping."
-        ),
-        pages=("meetings:group",),
-    ),
-)
+KNOWN_GAPS: tuple[Gap, ...] = ()

@@ -1,10 +1,14 @@
 import hashlib
 import time
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib.auth import logout
 from django.core import signing
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import resolve_url
+from django.utils.http import url_has_allowed_host_and_scheme
+from django_htmx.http import HttpResponseClientRedirect
 
 from forum_app.permissions import mfa_setup_redirect, needs_mfa
 
@@ -114,3 +118,43 @@ class SessionLimitsMiddleware:
         elif signed_out:
             response.delete_cookie(SEEN_COOKIE)
         return response
+
+
+class SignInReturnsToFormMiddleware:
+    """A form sent after the session ended leads, once signed in again, back to its page.
+
+    ``login_required`` answers such a POST with the sign-in page and ``next`` set to the address
+    the form posted to, which only takes POSTs. The page the form was on (the Referer, when it
+    is this site's) is where the browser keeps what was typed, ready to put it back. A request
+    made by htmx is sent to sign in as a whole page rather than swapped into a part of one.
+    """
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if request.method != "POST" or request.user.is_authenticated:
+            return response
+        login = resolve_url(settings.LOGIN_URL)
+        if response.status_code != 302 or not response.get("Location", "").startswith(login):
+            return response
+        url = response["Location"]
+        page = _form_page(request)
+        if page:
+            url = f"{login}?{urlencode({'next': page})}"
+        if getattr(request, "htmx", False):
+            return HttpResponseClientRedirect(url)
+        response["Location"] = url
+        return response
+
+
+def _form_page(request: HttpRequest) -> str:
+    """The path of the page a form was sent from, when it is on this site."""
+    referer = request.headers.get("Referer", "")
+    if not url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return ""
+    parts = urlsplit(referer)
+    return parts.path + (f"?{parts.query}" if parts.query else "")

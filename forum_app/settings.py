@@ -110,6 +110,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "forum_app.middleware.AdminRequiresMFAMiddleware",
     "forum_app.middleware.SessionLimitsMiddleware",
+    "forum_app.middleware.SignInReturnsToFormMiddleware",
 ]
 
 ROOT_URLCONF = "forum_app.urls"

@@ -3,6 +3,7 @@
 from datetime import datetime
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from forum_app.models import Forum, User
@@ -91,8 +92,20 @@ class ThemeChoiceField(forms.ModelChoiceField):
         return obj.name
 
 
+class IssueIdsField(forms.Field):
+    """Issue ids sent as repeated ``issue`` values (one Move button, or the ticked boxes)."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value) -> list[int]:
+        try:
+            return [int(v) for v in value or []]
+        except (TypeError, ValueError):
+            raise ValidationError(_("Choose issues from the board.")) from None
+
+
 class MoveForm(forms.Form):
-    issue = forms.IntegerField(widget=forms.HiddenInput)
+    issue = IssueIdsField()
     theme = ThemeChoiceField(
         label=_("Move to theme"),
         queryset=Theme.objects.none(),

@@ -13,6 +13,7 @@ from datetime import datetime
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -218,7 +219,15 @@ class Theme(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=~Q(merged_into=models.F("pk")), name="theme_not_merged_into_itself"
-            )
+            ),
+            # A merged theme is a trace and keeps its name; only current names must differ.
+            models.UniqueConstraint(
+                Lower("name"),
+                "forum",
+                condition=Q(merged_into=None),
+                name="theme_name_unique_per_forum",
+                violation_error_message=_("This forum already has a theme with that name."),
+            ),
         ]
 
     def __str__(self) -> str:

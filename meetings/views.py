@@ -1,5 +1,8 @@
 """Meeting pages. The convenor drives; members follow the live page and vote on their phones."""
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -8,6 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import condition, require_GET
 
@@ -211,15 +215,15 @@ def _live_context(request: HttpRequest, meeting: Meeting) -> dict:
     return context
 
 
-def _meeting_themes(meeting: Meeting) -> list[Theme]:
+def _meeting_themes(meeting: Meeting, only: set[int] | None = None) -> list[Theme]:
     issues = Prefetch(
-        "theme_issues", queryset=ThemeIssue.objects.select_related("issue").order_by("issue__title")
+        "theme_issues",
+        queryset=ThemeIssue.objects.select_related("issue").order_by("issue__title", "issue__pk"),
     )
-    return list(
-        Theme.objects.filter(meeting_themes__meeting=meeting)
-        .prefetch_related(issues)
-        .order_by("name", "pk")
-    )
+    themes = Theme.objects.filter(meeting_themes__meeting=meeting)
+    if only is not None:
+        themes = themes.filter(pk__in=only)
+    return list(themes.prefetch_related(issues).order_by("name", "pk"))
 
 
 def live_etag(request: HttpRequest, pk: int) -> str | None:
@@ -439,15 +443,36 @@ def _forum_theme(request: HttpRequest, theme_pk: int) -> Theme:
     return get_object_or_404(Theme.objects.current(), pk=theme_pk, forum=request.forum)
 
 
-@forum_role_required(CONVENORS)
-def group_board(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = get_meeting_for(request, pk)
-    themes = _meeting_themes(meeting)
-    in_meeting = {t.pk for t in themes}
+@dataclass
+class Column:
+    """One column of the grouping board: a theme of this meeting, or the issues in none."""
+
+    theme: Theme | None
+    issues: list[Issue]
+
+    @property
+    def dom_id(self) -> str:
+        return f"theme-{self.theme.pk}" if self.theme else "ungrouped"
+
+
+def _columns(meeting: Meeting, theme_ids: Iterable[int | None] | None = None) -> list[Column]:
+    """The board's columns in four queries, or only those of ``theme_ids`` (None: ungrouped)."""
+    wanted = None if theme_ids is None else set(theme_ids)
+    columns = []
+    if wanted is None or None in wanted:
+        ungrouped = groupable_issues(meeting).filter(theme_link=None).select_related("category")
+        columns.append(Column(theme=None, issues=list(ungrouped.order_by("title", "pk")[:200])))
+    themes = _meeting_themes(meeting, None if wanted is None else wanted - {None})
+    columns += [
+        Column(theme=t, issues=[link.issue for link in t.theme_issues.all()]) for t in themes
+    ]
+    return columns
+
+
+def _board(request: HttpRequest, meeting: Meeting, **extra) -> HttpResponse:
     choices = Theme.objects.in_forum(request.forum).current().order_by("name")
-    ungrouped = list(
-        groupable_issues(meeting).filter(theme_link=None).select_related("category")[:200]
-    )
+    columns = _columns(meeting)
+    in_meeting = {c.theme.pk for c in columns if c.theme}
     others = [
         t
         for t in choices.filter(status__in=[*CARRIED_OVER, ThemeStatus.ESCALATED])
@@ -466,15 +491,19 @@ def group_board(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "forum": request.forum,
         "meeting": meeting,
-        "themes": themes,
-        "ungrouped": ungrouped,
+        "columns": columns,
         "other_themes": others,
         "choices": list(choices),
         "batch": batch,
         "editable": meeting.phase in GROUPING_PHASES,
         "theme_form": ThemeNameForm(),
-    }
+    } | extra
     return render(request, "meetings/group.html", context)
+
+
+@forum_role_required(CONVENORS)
+def group_board(request: HttpRequest, pk: int) -> HttpResponse:
+    return _board(request, get_meeting_for(request, pk))
 
 
 @post_only("meetings:group")
@@ -482,29 +511,44 @@ def group_board(request: HttpRequest, pk: int) -> HttpResponse:
 @sent_once
 def theme_create(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for(request, pk)
-    try:
-        theme = services.theme_create(
-            meeting=meeting, actor=request.user, name=request.POST.get("name", "")
-        )
-    except ValidationError as error:
-        return _refused(request, _group_url(request, meeting, "#new-theme"), error)
-    message = _("Theme “%(name)s” created.") % {"name": theme.name}
-    return _done(request, _group_url(request, meeting, f"#theme-{theme.pk}"), message)
+    form = ThemeNameForm(request.POST)
+    if form.is_valid():
+        try:
+            theme = services.theme_create(
+                meeting=meeting, actor=request.user, name=form.cleaned_data["name"]
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            message = _("Theme “%(name)s” created.") % {"name": theme.name}
+            return _done(request, _group_url(request, meeting, f"#theme-{theme.pk}"), message)
+    # The name stays typed, with what is wrong next to it.
+    return _board(request, meeting, theme_form=form)
 
 
 @post_only("meetings:group")
 @forum_role_required(CONVENORS)
 def theme_change(request: HttpRequest, pk: int, theme_pk: int) -> HttpResponse:
-    """Rename, merge, split, or bring a theme onto (or off) this meeting's ballot."""
+    """Rename, merge, split, delete, or bring a theme onto (or off) this meeting's ballot."""
     meeting = get_meeting_for(request, pk)
     theme = _forum_theme(request, theme_pk)
     action = request.POST.get("action", "")
     url = _group_url(request, meeting, f"#theme-{theme.pk}")
     try:
         if action == "rename":
-            services.theme_rename(
-                meeting=meeting, actor=request.user, theme=theme, name=request.POST.get("name", "")
-            )
+            name = request.POST.get("name", "")
+            try:
+                services.theme_rename(meeting=meeting, actor=request.user, theme=theme, name=name)
+            except ValidationError as error:
+                if not hasattr(error, "error_dict"):
+                    raise
+                return _board(
+                    request,
+                    meeting,
+                    open_theme=theme.pk,
+                    rename_error=" ".join(error.messages),
+                    rename_value=name,
+                )
             message = _("Theme renamed.")
         elif action == "merge":
             form = MergeForm(request.POST, themes=Theme.objects.in_forum(request.forum).current())
@@ -533,6 +577,19 @@ def theme_change(request: HttpRequest, pk: int, theme_pk: int) -> HttpResponse:
             )
             url = _group_url(request, meeting, f"#theme-{new.pk}")
             message = _("Split off “%(name)s”.") % {"name": new.name}
+        elif action == "delete":
+            if request.POST.get("confirmed") != "yes":
+                context = {"forum": request.forum, "meeting": meeting, "theme": theme}
+                return render(request, "meetings/theme_delete.html", context)
+            count = services.theme_delete(meeting=meeting, actor=request.user, theme=theme)
+            url = _group_url(request, meeting, "#ungrouped")
+            message = ngettext(
+                "“%(name)s” deleted. Its %(count)d issue is back under “Not in a theme yet”.",
+                "“%(name)s” deleted. Its %(count)d issues are back under “Not in a theme yet”.",
+                count,
+            ) % {"name": theme.name, "count": count}
+            if not count:
+                message = _("“%(name)s” deleted.") % {"name": theme.name}
         elif action == "include":
             services.theme_add_to_meeting(meeting=meeting, actor=request.user, theme=theme)
             message = _("“%(name)s” is on this meeting's list.") % {"name": theme.name}
@@ -547,32 +604,72 @@ def theme_change(request: HttpRequest, pk: int, theme_pk: int) -> HttpResponse:
     return _done(request, url, message)
 
 
+def _moved(
+    request: HttpRequest, meeting: Meeting, theme_ids: list[int | None], message: str, **extra
+) -> HttpResponse:
+    """Redraw only the columns a move changed, and say what happened (htmx)."""
+    context = {
+        "forum": request.forum,
+        "meeting": meeting,
+        "columns": _columns(meeting, theme_ids),
+        "choices": list(Theme.objects.in_forum(request.forum).current().order_by("name")),
+        "editable": True,
+        "message": message,
+        "level": "success",
+    } | extra
+    return render(request, "meetings/includes/board_moved.html", context)
+
+
 @post_only("meetings:group")
 @forum_role_required(CONVENORS)
 def issue_move(request: HttpRequest, pk: int) -> HttpResponse:
+    """Move one issue, or every ticked one, into a theme or out of all themes."""
     meeting = get_meeting_for(request, pk)
     form = MoveForm(request.POST, themes=Theme.objects.in_forum(request.forum).current())
-    if not form.is_valid():
-        return _refused(
-            request,
-            _group_url(request, meeting),
-            ValidationError(_("Choose a theme from the list.")),
-        )
-    issue = get_object_or_404(Issue, pk=form.cleaned_data["issue"], forum=request.forum)
+    issues = []
+    if form.is_valid():
+        ids = form.cleaned_data["issue"]
+        issues = list(Issue.objects.filter(forum=request.forum, pk__in=ids).order_by("title"))
+    if not issues:
+        error = ValidationError(_("Tick the issues to move, then choose a theme."))
+        if form.errors.get("theme"):
+            error = ValidationError(_("Choose a theme from the list."))
+        if request.htmx:
+            return _moved(request, meeting, [], error.messages[0], level="error")
+        return _refused(request, _group_url(request, meeting), error)
     theme = form.cleaned_data["theme"]
-    url = _group_url(request, meeting, f"#issue-{issue.pk}")
+    focus = f"move-{issues[0].pk}" if len(issues) == 1 else ""
+    url = _group_url(request, meeting, f"#issue-{issues[0].pk}")
+    new_column = theme is not None and not meeting.meeting_themes.filter(theme=theme).exists()
     try:
-        services.issue_move(meeting=meeting, actor=request.user, issue=issue, theme=theme)
+        came_from = services.issues_move(
+            meeting=meeting, actor=request.user, issues=issues, theme=theme
+        )
     except ValidationError as error:
+        if request.htmx:
+            return _moved(request, meeting, [], " ".join(error.messages), level="error")
         return _refused(request, url, error)
-    if theme is None:
-        message = _("“%(issue)s” is no longer in a theme.") % {"issue": issue.title}
-    else:
-        message = _("“%(issue)s” moved to “%(theme)s”.") % {
-            "issue": issue.title,
+    message = _move_message(issues, theme)
+    if request.htmx and not new_column:
+        if not focus:
+            focus = f"theme-{theme.pk}" if theme else "ungrouped"
+        return _moved(
+            request, meeting, [*came_from, theme.pk if theme else None], message, focus=focus
+        )
+    return _done(request, url, message)
+
+
+def _move_message(issues: list[Issue], theme: Theme | None) -> str:
+    if len(issues) == 1 and theme is None:
+        return _("“%(issue)s” is no longer in a theme.") % {"issue": issues[0].title}
+    if len(issues) == 1:
+        return _("“%(issue)s” moved to “%(theme)s”.") % {
+            "issue": issues[0].title,
             "theme": theme.name,
         }
-    return _done(request, url, message)
+    if theme is None:
+        return _("%(count)d issues are no longer in a theme.") % {"count": len(issues)}
+    return _("%(count)d issues moved to “%(theme)s”.") % {"count": len(issues), "theme": theme.name}
 
 
 @post_only("meetings:group")
@@ -636,7 +733,7 @@ def suggestion_batch(request: HttpRequest, pk: int, batch_pk: int) -> HttpRespon
 # Voting
 
 
-@require_POST
+@post_only("meetings:detail")
 @forum_role_required(CONVENORS)
 def voting_window(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for(request, pk)
@@ -776,7 +873,7 @@ def vote(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "meetings/vote.html", context)
 
 
-@require_POST
+@post_only("meetings:detail")
 @forum_role_required(MEMBERS)
 def meeting_rsvp(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for(request, pk)

@@ -43,8 +43,10 @@ from meetings.services.suggestions import (
 )
 from meetings.services.themes import (
     issue_move,
+    issues_move,
     theme_add_to_meeting,
     theme_create,
+    theme_delete,
     theme_merge,
     theme_remove_from_meeting,
     theme_rename,
@@ -63,6 +65,7 @@ __all__ = [
     "ballot_themes",
     "decision_record",
     "issue_move",
+    "issues_move",
     "leaders_of",
     "meeting_advance",
     "meeting_attend",
@@ -85,6 +88,7 @@ __all__ = [
     "suggestion_undo",
     "theme_add_to_meeting",
     "theme_create",
+    "theme_delete",
     "theme_merge",
     "theme_remove_from_meeting",
     "theme_rename",

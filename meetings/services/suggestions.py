@@ -138,10 +138,19 @@ def _accept(item: SuggestionItem, actor: User) -> None:
         if sibling is not None:
             item.theme = sibling.theme
         else:
-            item.theme = Theme.objects.create(
-                forum=meeting.forum, name=item.new_name, named_by_person=False
+            # A theme named the same (ignoring case) already exists: the issue joins it.
+            same_name = (
+                Theme.objects.current()
+                .filter(forum=meeting.forum, name__iexact=item.new_name)
+                .first()
             )
-            item.created_theme = True
+            if same_name is not None:
+                item.theme = same_name
+            else:
+                item.theme = Theme.objects.create(
+                    forum=meeting.forum, name=item.new_name, named_by_person=False
+                )
+                item.created_theme = True
     link = ThemeIssue.objects.filter(issue_id=item.issue_id).first()
     item.previous_theme_id = link.theme_id if link else None
     item.previous_status = item.issue.status

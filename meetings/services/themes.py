@@ -1,4 +1,4 @@
-"""Grouping issues into themes during a meeting: create, rename, merge, split, move."""
+"""Grouping issues into themes during a meeting: create, rename, merge, split, delete, move."""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -8,7 +8,7 @@ from forum_app.models import User
 from issues import similar
 from issues.models import Issue, Status
 from issues.services import issue_grouped, issue_set_status
-from meetings.models import Meeting, MeetingTheme, Phase, Theme, ThemeIssue
+from meetings.models import Meeting, MeetingTheme, Phase, SuggestionItem, Theme, ThemeIssue
 from meetings.permissions import require_convenor
 from meetings.services.running import bump
 
@@ -28,6 +28,33 @@ def _clean_name(name: str) -> str:
     if len(name) > 120:
         raise ValidationError({"name": _("Keep the name under 120 characters.")})
     return name
+
+
+def _check_name_free(forum_id: int, name: str, theme: Theme | None = None) -> None:
+    """Theme names are unique in a forum, ignoring case (a constraint holds it too)."""
+    taken = Theme.objects.current().filter(forum_id=forum_id, name__iexact=name)
+    if theme is not None:
+        taken = taken.exclude(pk=theme.pk)
+    if taken.exists():
+        raise ValidationError(
+            {
+                "name": _("There is already a theme called “%(name)s”. Choose another name.")
+                % {"name": taken.first().name}
+            }
+        )
+
+
+def _check_not_voting(theme: Theme, doing: str) -> None:
+    """Refuse to change a theme that a meeting's open vote is using."""
+    voting = Meeting.objects.filter(meeting_themes__theme=theme, phase=Phase.VOTE).first()
+    if voting is not None:
+        raise ValidationError(
+            _(
+                "“%(name)s” is on the ballot of “%(meeting)s”, where voting is open, so it cannot "
+                "be %(doing)s. Wait until that vote closes."
+            )
+            % {"name": theme.name, "meeting": voting.title, "doing": doing}
+        )
 
 
 def _check_theme(meeting: Meeting, theme: Theme) -> None:
@@ -62,9 +89,9 @@ def theme_create(
 ) -> Theme:
     """Start a new theme in this meeting."""
     check_grouping(meeting, actor)
-    theme = Theme.objects.create(
-        forum=meeting.forum, name=_clean_name(name), named_by_person=named_by_person
-    )
+    name = _clean_name(name)
+    _check_name_free(meeting.forum_id, name)
+    theme = Theme.objects.create(forum=meeting.forum, name=name, named_by_person=named_by_person)
     MeetingTheme.objects.create(meeting=meeting, theme=theme)
     bump(meeting)
     return theme
@@ -75,7 +102,9 @@ def theme_rename(*, meeting: Meeting, actor: User, theme: Theme, name: str) -> T
     """Rename a theme. A name a person gives is never changed by suggestions."""
     check_grouping(meeting, actor)
     _check_theme(meeting, theme)
-    theme.name = _clean_name(name)
+    name = _clean_name(name)
+    _check_name_free(meeting.forum_id, name, theme)
+    theme.name = name
     theme.named_by_person = True
     theme.save(update_fields=["name", "named_by_person"])
     bump(meeting)
@@ -110,6 +139,8 @@ def theme_merge(*, meeting: Meeting, actor: User, source: Theme, target: Theme) 
     _check_theme(meeting, target)
     if source.pk == target.pk:
         raise ValidationError({"target": _("Choose a different theme to merge into.")})
+    _check_not_voting(source, _("merged"))
+    _check_not_voting(target, _("merged"))
     ThemeIssue.objects.filter(theme=source).update(theme=target)
     similar.invalidate(forum_id=meeting.forum_id)
     source.merged_into = target
@@ -139,6 +170,70 @@ def theme_split(
     similar.invalidate(forum_id=meeting.forum_id)
     bump(meeting)
     return new
+
+
+@transaction.atomic
+def theme_delete(*, meeting: Meeting, actor: User, theme: Theme) -> int:
+    """Delete a theme; its issues go back to "not in a theme". Returns how many went back.
+
+    A theme that was voted on, decided or escalated is part of the record and stays; so does
+    one on the ballot of an open vote.
+    """
+    check_grouping(meeting, actor)
+    _check_theme(meeting, theme)
+    _check_not_voting(theme, _("deleted"))
+    if theme.tallies.exists() or theme.decisions.exists() or theme.briefs.exists():
+        raise ValidationError(
+            _(
+                "“%(name)s” was voted on or decided in a meeting, so it stays on the record. "
+                "Take it off this meeting's list instead."
+            )
+            % {"name": theme.name}
+        )
+    if theme.merged_themes.exists():
+        raise ValidationError(
+            _(
+                "Other themes were merged into “%(name)s”, so it stays as their trace. "
+                "Take it off this meeting's list instead."
+            )
+            % {"name": theme.name}
+        )
+    links = list(ThemeIssue.objects.filter(theme=theme).select_related("issue"))
+    for link in links:
+        place_issue(meeting, link.issue, None, actor)
+    # A suggested new group keeps its name; a suggestion into this very theme goes with it.
+    SuggestionItem.objects.filter(theme=theme).exclude(new_group="").update(
+        theme=None, created_theme=False
+    )
+    theme.delete()
+    similar.invalidate(forum_id=meeting.forum_id)
+    bump(meeting)
+    return len(links)
+
+
+@transaction.atomic
+def issues_move(
+    *, meeting: Meeting, actor: User, issues: list[Issue], theme: Theme | None
+) -> list[int | None]:
+    """Move several issues into ``theme`` (or out of every theme) at once.
+
+    Returns the themes they came from (None for "not in a theme"), so a page can redraw them.
+    """
+    check_grouping(meeting, actor)
+    if not issues:
+        raise ValidationError({"issue": _("Tick at least one issue to move.")})
+    if theme is not None:
+        _check_theme(meeting, theme)
+    groupable = set(
+        groupable_issues(meeting).filter(pk__in=[i.pk for i in issues]).values_list("pk", flat=True)
+    )
+    if len(groupable) != len({i.pk for i in issues}):
+        raise ValidationError({"issue": _("Only open issues of this forum can be grouped.")})
+    before = dict(ThemeIssue.objects.filter(issue__in=issues).values_list("issue_id", "theme_id"))
+    for issue in issues:
+        place_issue(meeting, issue, theme, actor)
+    bump(meeting)
+    return list(dict.fromkeys(before.get(i.pk) for i in issues))
 
 
 @transaction.atomic

@@ -1,4 +1,4 @@
-// Meetings: live updates, drag-and-drop grouping and agenda order, the dots counter.
+// Meetings: live updates, the grouping board's moves and drag, agenda order, the dots counter.
 // Every page works without this file; it only makes the same forms quicker to use.
 (function () {
   "use strict";
@@ -121,43 +121,123 @@
     announce(text + ".");
   });
 
-  // Grouping board: drop an issue on a theme (or back on "not in a theme") to move it,
-  // by submitting the same form the keyboard uses.
+  // Grouping board: a move redraws the two columns it changed (out of band) and says what
+  // happened in #messages, naming in data-focus what takes focus: the moved issue's own
+  // "Move to" list, or the column the ticked issues went to.
+  document.addEventListener("htmx:oobAfterSwap", function (event) {
+    var target = event.detail.target;
+    if (!target || target.id !== "messages") return;
+    var said = target.querySelector("[data-focus]");
+    var el = said && document.getElementById(said.dataset.focus);
+    if (!el) return;
+    if (!el.matches("select, button, input, [tabindex]")) el.setAttribute("tabindex", "-1");
+    el.focus();
+  });
+  // A form sent back with a mistake: focus the first field that needs a change.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    if (!event.detail.target || event.detail.target.id !== "grouping") return;
+    var root = document.getElementById("grouping");
+    var wrong = root.querySelector("[aria-invalid=true]");
+    if (wrong) {
+      var tools = wrong.closest("details");
+      if (tools) tools.open = true;
+      wrong.focus();
+    }
+  });
+
+  // Drag an issue by its handle onto another column: mouse, pen and touch alike (Pointer
+  // Events). The drop submits the issue's own Move form, the one the keyboard uses.
+  if (document.getElementById("board")) document.documentElement.classList.add("js-board");
+  var drag = null;
+  function zoneAt(x, y) {
+    var under = document.elementFromPoint(x, y);
+    return under && under.closest(".drop-zone");
+  }
+  function endDrag() {
+    if (!drag) return;
+    if (drag.ghost) drag.ghost.remove();
+    drag.chip.classList.remove("dragging");
+    document.querySelectorAll(".drop-over").forEach(function (el) { el.classList.remove("drop-over"); });
+    drag = null;
+  }
+  document.addEventListener("pointerdown", function (event) {
+    var grip = event.target.closest && event.target.closest(".grip");
+    if (!grip || event.button > 0) return;
+    var chip = grip.closest("[data-issue]");
+    if (!chip) return;
+    event.preventDefault();
+    grip.setPointerCapture(event.pointerId);
+    drag = { chip: chip, grip: grip, x: event.clientX, y: event.clientY, ghost: null, zone: null };
+  });
+  document.addEventListener("pointermove", function (event) {
+    if (!drag) return;
+    if (!drag.ghost) {
+      if (Math.abs(event.clientX - drag.x) + Math.abs(event.clientY - drag.y) < 6) return;
+      drag.ghost = drag.chip.cloneNode(true);
+      drag.ghost.removeAttribute("id");
+      drag.ghost.querySelectorAll("[id]").forEach(function (el) { el.removeAttribute("id"); });
+      drag.ghost.querySelectorAll("form").forEach(function (el) { el.remove(); });
+      drag.ghost.classList.add("drag-ghost");
+      drag.ghost.setAttribute("aria-hidden", "true");
+      document.body.appendChild(drag.ghost);
+      drag.chip.classList.add("dragging");
+    }
+    drag.ghost.style.left = event.clientX + 8 + "px";
+    drag.ghost.style.top = event.clientY + 8 + "px";
+    var zone = zoneAt(event.clientX, event.clientY);
+    if (zone !== drag.zone) {
+      if (drag.zone) drag.zone.classList.remove("drop-over");
+      if (zone) zone.classList.add("drop-over");
+      drag.zone = zone;
+    }
+    // Near the top or bottom of the window, scroll so a far column can be reached.
+    var edge = 48;
+    if (event.clientY < edge) window.scrollBy(0, -12);
+    else if (event.clientY > window.innerHeight - edge) window.scrollBy(0, 12);
+  });
+  document.addEventListener("pointerup", function (event) {
+    if (!drag) return;
+    var chip = drag.chip;
+    var zone = drag.ghost ? zoneAt(event.clientX, event.clientY) : null;
+    endDrag();
+    if (!zone || zone === chip.closest(".drop-zone")) return;
+    var form = chip.querySelector(".move-form");
+    var select = form && form.querySelector("select");
+    if (!select) return;
+    select.value = zone.dataset.theme;
+    form.requestSubmit();
+  });
+  document.addEventListener("pointercancel", endDrag);
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") endDrag();
+  });
+
+  // Agenda: drag a free item onto another to put it there (the HTML drag API).
   var dragged = null;
   document.addEventListener("dragstart", function (event) {
-    var chip = event.target.closest && event.target.closest("[data-issue]");
-    if (!chip) return;
-    dragged = chip;
+    var row = event.target.closest && event.target.closest("[data-item]");
+    if (!row) return;
+    dragged = row;
     event.dataTransfer.effectAllowed = "move";
-    event.dataTransfer.setData("text/plain", chip.dataset.issue);
+    event.dataTransfer.setData("text/plain", row.dataset.item);
   });
   document.addEventListener("dragover", function (event) {
-    var zone = event.target.closest && event.target.closest(".drop-zone, .agenda-items li");
-    if (zone && dragged) {
+    var row = event.target.closest && event.target.closest(".agenda-items li");
+    if (row && dragged) {
       event.preventDefault();
-      zone.classList.add("drop-over");
+      row.classList.add("drop-over");
     }
   });
   document.addEventListener("dragleave", function (event) {
-    var zone = event.target.closest && event.target.closest(".drop-zone, .agenda-items li");
-    if (zone) zone.classList.remove("drop-over");
+    var row = event.target.closest && event.target.closest(".agenda-items li");
+    if (row) row.classList.remove("drop-over");
   });
   document.addEventListener("drop", function (event) {
-    var zone = event.target.closest && event.target.closest(".drop-zone");
     var row = event.target.closest && event.target.closest(".agenda-items li");
     if (!dragged) return;
     event.preventDefault();
     document.querySelectorAll(".drop-over").forEach(function (el) { el.classList.remove("drop-over"); });
-    if (row && dragged.dataset.item) {
-      reorderAgenda(dragged, row);
-    } else if (zone && dragged.dataset.issue) {
-      var form = dragged.querySelector(".move-form");
-      var select = form && form.querySelector("select");
-      if (select && select.value !== zone.dataset.theme) {
-        select.value = zone.dataset.theme;
-        form.requestSubmit();
-      }
-    }
+    if (row) reorderAgenda(dragged, row);
     dragged = null;
   });
 

@@ -23,12 +23,7 @@ NARROW = {"width": 320, "height": 256}
 
 # Pages known not to reflow yet, checked apart in their own test (marked as expected to fail).
 # The accessibility statement lists them as a known gap against WCAG 1.4.10.
-DOES_NOT_REFLOW_YET = {
-    "meetings:group": (
-        "The grouping board is being rebuilt to reflow at 320 px: today each issue's Move "
-        "select cannot shrink below the width of the longest theme name."
-    ),
-}
+DOES_NOT_REFLOW_YET: dict[str, str] = {}
 
 FIND_REFLOW_PROBLEMS = """
 () => {
@@ -122,7 +117,6 @@ def test_every_page_reflows_at_320_px_with_and_without_text_spacing(
         pytest.fail(f"Pages that do not reflow for {persona}:\n" + "\n".join(problems))
 
 
-@pytest.mark.xfail(reason=DOES_NOT_REFLOW_YET["meetings:group"], strict=True)
 def test_the_grouping_board_reflows_at_320_px(new_page, live_server, forum, convenor):
     meeting = advance_to(MeetingFactory(forum=forum), convenor, Phase.GROUP)
     for name in ("Caseloads and the allocation of work in assessment teams", "IT"):
