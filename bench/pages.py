@@ -32,6 +32,10 @@ def session_cookie(user) -> str:
     return f"{settings.SESSION_COOKIE_NAME}={store.session_key}"
 
 
+# The bare floor (bench/bare): served by its own gunicorn, on its own port.
+BARE_FLOOR = Target("bare_floor", "/", {})
+
+
 def targets(world: dict) -> list[Target]:
     """The measured pages for one seeded forum; the floor comes first."""
     slug = world["forum"].slug
