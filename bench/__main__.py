@@ -181,7 +181,7 @@ def wait_until_warm(port: int, target, timeout: float = 90) -> None:
     ready_in_a_row = 0
     while time.monotonic() < deadline and ready_in_a_row < 10:
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        connection.request("GET", target.path, headers=target.headers)
+        connection.request(target.method, target.path, body=target.body, headers=target.headers)
         body = connection.getresponse().read().decode()
         connection.close()
         ready_in_a_row = 0 if target.warm_until_absent in body else ready_in_a_row + 1
@@ -194,7 +194,7 @@ def measure(port: int, target) -> tuple:
     """Latency at 2 clients and throughput at 16, after a warm-up."""
     from bench import load
 
-    request = load.Request(target.path, target.headers, target.expect)
+    request = load.Request(target.path, target.headers, target.expect, target.method, target.body)
     load.run(port, request, clients=2, seconds=2)  # warm-up
     if target.warm_until_absent:
         wait_until_warm(port, target)
