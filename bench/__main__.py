@@ -113,7 +113,7 @@ def start_gunicorn(
     if cpus:
         command = ["taskset", "-c", cpus, *command]
     server = subprocess.Popen(command, cwd=ROOT, env=env or os.environ.copy())
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 180  # a busy shared host can take a while
     while time.monotonic() < deadline:
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)  # noqa: S310
@@ -121,7 +121,7 @@ def start_gunicorn(
         except OSError:
             time.sleep(0.3)
     server.kill()
-    raise SystemExit("gunicorn did not start within 30 s.")
+    raise SystemExit(f"gunicorn ({app}) did not start within 180 s.")
 
 
 def stop(server: subprocess.Popen) -> None:
