@@ -50,6 +50,10 @@ bench: $(VENV)/.installed
 	@$(PY) -m bench
 
 # PostgreSQL and Redis: LOAD_DATABASE_URL (default .../swf_load), LOAD_REDIS_URL (default db 10).
+# INSTANCES=2 runs two web servers and two Celery workers on the one database and broker;
+# WEB_CPUS=0 keeps the web servers on that core alone (taskset).
+load: export INSTANCES ?= 1
+load: export WEB_CPUS ?=
 load: $(VENV)/.installed
 	@scripts/system_packages.sh
 	@$(PY) -m bench.meeting_load

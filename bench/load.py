@@ -19,6 +19,8 @@ class Request:
     path: str
     headers: dict[str, str]
     expect: int = 200
+    method: str = "GET"
+    body: str | None = None
 
 
 @dataclass(frozen=True)
@@ -53,7 +55,9 @@ def run(port: int, request: Request, *, clients: int, seconds: float) -> RunResu
             started = time.perf_counter()
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
             try:
-                connection.request("GET", request.path, headers=request.headers)
+                connection.request(
+                    request.method, request.path, body=request.body, headers=request.headers
+                )
                 response = connection.getresponse()
                 response.read()
                 if response.status != request.expect:

@@ -59,6 +59,7 @@ REUSE_WITHIN = 1.0
 # Every kind of request a run must make; a kind never made means a client gave up early.
 KINDS = {
     "meeting_page",
+    "attend",
     "static",
     "live_poll_200",
     "live_poll_304",
@@ -75,6 +76,7 @@ ETAG = re.compile(r'id="live"[^>]*\bdata-etag="([^"]*)"')
 HX_CSRF = re.compile(r'"X-CSRFToken": "([^"]+)"')
 FORM_CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 ASSETS = re.compile(r'(?:href|src)="(/static/[^"]+)"')
+ATTEND = re.compile(r'<form method="post" action="([^"]+/attend/)"')
 VOTE_LINK = re.compile(r'<a id="vote-link"[^>]*href="([^"]+)"')
 BALLOT = re.compile(r'<form[^>]*class="ballot" data-budget="(\d+)" data-cap="(\d+)"')
 DOTS_FIELD = re.compile(r'<input type="number" name="(theme_\d+)"')
@@ -301,6 +303,7 @@ class Ballot:
 
     dots: dict[str, int] = field(default_factory=dict)
     counted: bool = False
+    joined: bool = False  # said "I'm here" and the forum counted it
 
 
 def fill_in(rng: random.Random, fields: list[str], budget: int, cap: int) -> dict[str, int]:
@@ -320,6 +323,14 @@ def attend_and_vote(browser: Browser, rng: random.Random, clock, meeting_url: st
     live_url = meeting_url + "live/"
     clock.wait_until(join_at)
     page = browser.open("meeting_page", meeting_url)
+    if page is not None and ATTEND.search(page.text):
+        # "I'm here": counted as attending, which changes the live part for everyone.
+        token = browser.find("attend", FORM_CSRF, page)
+        action = ATTEND.search(page.text).group(1)
+        form = {"csrfmiddlewaretoken": token or ""}
+        sent = browser.request("attend", "POST", action, expect=(302,), form=form)
+        ballot.joined = sent is not None
+        page = browser.open("meeting_page", meeting_url) if sent else None
     etag = browser.find("meeting_page", ETAG, page)
     if etag is None:
         return ballot
@@ -547,11 +558,14 @@ def reconcile(world, load, before: dict, ballots: list[Ballot], browsing: list[B
     from django.db.models import Sum
 
     from issues.models import Support
-    from meetings.models import Attendance, BallotReceipt, ThemeTally
+    from meetings.models import Attendance, BallotReceipt, Phase, ThemeTally
+    from meetings.services import meeting_advance
     from meetings.services.ballots import field_for
 
     meeting = load["meeting"]
     after = snapshot(world, load)
+    # Ballots stay sealed until voting closes; closing it counts them all at once.
+    meeting_advance(meeting=meeting, actor=world["convenors"][0], expected=Phase.VOTE)
     counted = [b for b in ballots if b.counted]
     sent_dots = {field_for(t.pk): 0 for t in load["themes"]}
     for ballot in counted:
@@ -584,8 +598,10 @@ def reconcile(world, load, before: dict, ballots: list[Ballot], browsing: list[B
         "dots on each theme": (sent_dots, tallies),
         "attendance rows": (MEMBERS, len(attendees)),
         "attendees are the voters": (True, attendees == {u.pk for u in load["voters"]}),
-        "meeting version moves (joins + ballots)": (
-            before["state_version"] + MEMBERS + len(counted),
+        "members who said they are here": (MEMBERS, sum(b.joined for b in ballots)),
+        # Each join moves the version; a ballot writes nothing to the meeting row.
+        "meeting version moves (one per join)": (
+            before["state_version"] + sum(b.joined for b in ballots),
             after["state_version"],
         ),
         "supports change (added - withdrawn)": (
@@ -629,9 +645,9 @@ class CpuMeter(threading.Thread):
     """Where the machine's CPU goes during the load, sampled twice a second: the web workers,
     the clients (this process), the database's backends for this forum, and in all."""
 
-    def __init__(self, server_pid: int, database: str) -> None:
+    def __init__(self, server_pids: list[int], database: str) -> None:
         super().__init__(daemon=True)
-        self.server_pid, self.database = server_pid, database
+        self.server_pids, self.database = server_pids, database
         self.done = threading.Event()
         self.first: dict[tuple[str, int], float] = {}
         self.last: dict[tuple[str, int], float] = {}
@@ -647,7 +663,7 @@ class CpuMeter(threading.Thread):
                 command = (proc / "cmdline").read_bytes()
             except OSError:
                 continue
-            if f"\nPPid:\t{self.server_pid}\n" in status:
+            if any(f"\nPPid:\t{pid}\n" in status for pid in self.server_pids):
                 found["web_workers"].append(int(proc.name))
             elif command.startswith(b"postgres: ") and backend in command:
                 found["database"].append(int(proc.name))
@@ -679,16 +695,31 @@ class CpuMeter(threading.Thread):
         return {name: round(value, 2) for name, value in cores.items()}
 
 
-def run(port: int, world: dict, load: dict, server_pid: int) -> dict:
+# Targets against the bare floor measured in the same run (issue 20).
+P95_TO_BARE_LIMIT = 10.0
+WEB_CORES_LIMIT = 0.6
+
+
+def run(
+    ports: int | list[int],
+    world: dict,
+    load: dict,
+    server_pids: int | list[int],
+    bare_p95_ms: float = 0.0,
+    during=None,
+) -> dict:
     """The meeting's busiest minute, then the pass criteria and the figures behind them."""
     from django.db import connection
 
     from bench.pages import session_cookie
     from issues.models import Issue
 
+    ports = ports if isinstance(ports, list) else [ports]
+    server_pids = server_pids if isinstance(server_pids, list) else [server_pids]
     began = time.monotonic()
     print("Warming up the server…", flush=True)
-    warm_up(port, world, load)
+    for port in ports:
+        warm_up(port, world, load)
 
     meeting_url = load["meeting"].get_absolute_url()
     list_url = f"/f/{world['forum'].slug}/issues/"
@@ -708,16 +739,18 @@ def run(port: int, world: dict, load: dict, server_pid: int) -> dict:
         flush=True,
     )
     database = connection.settings_dict["NAME"]
-    meter = CpuMeter(server_pid, database)
+    meter = CpuMeter(server_pids, database)
     meter.start()
     clock = Clock()
 
     def member(slot: int) -> None:
-        browser = Browser(port, sessions[slot], recorder)
+        # Round-robin: with more than one web server, each person's browser goes to the
+        # next one in turn, as a load balancer shares out new visitors.
+        browser = Browser(ports[slot % len(ports)], sessions[slot], recorder)
         ballots[slot] = attend_and_vote(browser, random.Random(slot), clock, meeting_url)
 
     def browser(slot: int) -> None:
-        person = Browser(port, sessions[MEMBERS + slot], recorder)
+        person = Browser(ports[(MEMBERS + slot) % len(ports)], sessions[MEMBERS + slot], recorder)
         rng = random.Random(1000 + slot)
         browsing[slot] = browse(person, rng, clock, list_url, words)
 
@@ -731,6 +764,8 @@ def run(port: int, world: dict, load: dict, server_pid: int) -> dict:
     threads += [threading.Thread(target=guarded, args=(browser, i)) for i in range(BROWSERS)]
     for thread in threads:
         thread.start()
+    if during is not None:
+        during()  # other work the servers meet at the same moment (make load: a fan-out)
     stop_by = time.monotonic() + WINDOW + 2 * TIMEOUT
     for thread in threads:
         thread.join(timeout=max(0.0, stop_by - time.monotonic()))
@@ -754,21 +789,34 @@ def run(port: int, world: dict, load: dict, server_pid: int) -> dict:
     missing = sorted(KINDS - set(kinds))
     if missing:
         failures.append(f"no request of these kinds was made: {', '.join(missing)}")
+    # The limit: 10 times the bare floor's p95 measured just before, so that it holds on a
+    # slower machine; 500 ms when no bare floor was measured.
+    limit = P95_TO_BARE_LIMIT * bare_p95_ms if bare_p95_ms else P95_LIMIT_MS
     for name, row in {"all": overall, **by_kind}.items():
-        if row["p95_ms"] >= P95_LIMIT_MS:
-            failures.append(f"{name}: p95 {row['p95_ms']} ms (limit {P95_LIMIT_MS:.0f} ms)")
+        if row["p95_ms"] >= limit:
+            failures.append(f"{name}: p95 {row['p95_ms']} ms (limit {limit:.0f} ms)")
     for name, (expected, actual) in totals.items():
         if expected != actual:
             failures.append(f"{name}: expected {short(expected)}, found {short(actual)}")
     if run_seconds > RUN_LIMIT:
         failures.append(f"the run took {run_seconds:.0f} s (limit {RUN_LIMIT:.0f} s)")
+    worst = max(row["p95_ms"] for row in {"all": overall, **by_kind}.values())
+    ratio = round(worst / bare_p95_ms, 1) if bare_p95_ms else None
     return {
         "members": MEMBERS,
+        "bare_floor_p95_ms": bare_p95_ms or None,
+        # The slowest kind of request's p95 against the bare floor's, and the web workers'
+        # cores: the targets that hold on a slower machine.
+        "worst_p95_ratio_to_bare": ratio,
+        "targets": {
+            "worst_p95_within_10x_bare": ratio is not None and ratio <= P95_TO_BARE_LIMIT,
+            "web_workers_below_0_6_core": cores["web_workers"] < WEB_CORES_LIMIT,
+        },
         "browsers": BROWSERS,
         "load_seconds": round(load_seconds, 1),
         "run_seconds": round(run_seconds, 1),
         "rps": round(overall["count"] / load_seconds, 1),
-        "p95_limit_ms": P95_LIMIT_MS,
+        "p95_limit_ms": round(limit, 1),
         # Cores busy on average during the load; the machine's figure includes other work.
         "cores_busy": cores,
         "overall": overall,
@@ -826,6 +874,15 @@ def print_summary(results: dict) -> None:
         f"{cores['web_workers']}, database {cores['database']}, clients {cores['clients']}, "
         f"other work on the machine {others}."
     )
+    if results.get("worst_p95_ratio_to_bare") is not None:
+        verdict = {True: "holds", False: "missed"}
+        targets = results["targets"]
+        print(
+            f"Slowest kind's p95 {results['worst_p95_ratio_to_bare']}× the bare floor's "
+            f"({results['bare_floor_p95_ms']} ms; target {P95_TO_BARE_LIMIT:.0f}×): "
+            f"{verdict[targets['worst_p95_within_10x_bare']]}. Web workers below "
+            f"{WEB_CORES_LIMIT} of a core: {verdict[targets['web_workers_below_0_6_core']]}."
+        )
     if results["passed"]:
         print(f"PASSED: no errors, every p95 under {results['p95_limit_ms']:.0f} ms, totals exact.")
     else:
@@ -834,7 +891,84 @@ def print_summary(results: dict) -> None:
             print(f"  - {failure}")
 
 
+INSTANCES = int(os.environ.get("INSTANCES", "1"))
+WEB_CPUS = os.environ.get("WEB_CPUS", "")  # e.g. "0": the web servers on that core alone
+FANOUT = 900  # emails queued as the meeting starts, one to each of 900 people
+
+
+def start_workers(count: int, mail_dir: Path) -> list:
+    """``count`` Celery workers (one process each) on the one broker and database."""
+    import subprocess
+
+    celery = Path(sys.executable).with_name("celery")
+    env = {**os.environ, "EMAIL_URL": f"file://{mail_dir}"}
+    workers = []
+    for i in range(count):
+        command = [str(celery), "-A", "forum_app", "worker", "--pool=solo", "-n", f"load{i}@%h"]
+        command += ["-l", "warning", "--without-gossip", "--without-mingle"]
+        log = (ROOT / "var" / f"load-worker-{i}.log").open("wb")
+        workers.append(
+            subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        )
+    return workers
+
+
+def queue_fanout(world: dict, run_id: str) -> None:
+    """One email to each person of the forum, queued in one transaction as a notice would."""
+    from django.db import transaction
+
+    from forum_app.notifications.outbox import notify
+
+    people = world["members"] + world["convenors"] + world["stewards"]
+    with transaction.atomic():
+        for person in people[:FANOUT]:
+            notify(
+                kind="membership_approved",
+                email=person.email,
+                recipient=person,
+                dedupe_key=f"{run_id}:{person.pk}",
+                context={"forum": f"Load {run_id}", "link": "http://127.0.0.1/"},
+            )
+
+
+def emails_once(world: dict, run_id: str, mail_dir: Path) -> dict:
+    """Wait (bounded) until the fan-out is sent, then count each person's copies on disk."""
+    from collections import Counter
+    from email import message_from_bytes
+
+    from forum_app.models import Notification
+
+    rows = Notification.objects.filter(dedupe_key__startswith=f"{run_id}:")
+    deadline = time.monotonic() + 180
+    while rows.exclude(status="sent").exists() and time.monotonic() < deadline:
+        time.sleep(1)
+    copies: Counter[str] = Counter()
+    for path in mail_dir.glob("*"):
+        for raw in path.read_bytes().split(b"\n" + b"-" * 79 + b"\n"):
+            if not raw.strip():
+                continue
+            message = message_from_bytes(raw.lstrip())
+            text = "".join(
+                part.get_payload(decode=True).decode(errors="replace")
+                for part in message.walk()
+                if not part.is_multipart()
+            )
+            if f"Load {run_id}" in text or f"Load {run_id}" in str(message["Subject"]):
+                copies[str(message["To"])] += 1
+    expected = rows.count()
+    return {
+        "queued": expected,
+        "marked sent": rows.filter(status="sent").count(),
+        "emails written": sum(copies.values()),
+        "people with more than one copy": sum(1 for n in copies.values() if n > 1),
+    }
+
+
 def main() -> None:
+    import tempfile
+    import uuid
+    from contextlib import ExitStack
+
     import bench.__main__ as runner
 
     started = time.monotonic()
@@ -847,15 +981,63 @@ def main() -> None:
     settle_database()
     seeded = time.monotonic() - started
     print(f"Ready in {seeded:.0f} s.", flush=True)
-    with runner.serving() as (server, port):
-        results = run(port, world, load, server.pid)
-        results["web_worker_peak_rss_mb"] = runner.worker_peak_rss_mb(server.pid)
+    from bench.pages import BARE_FLOOR
+
+    run_id = uuid.uuid4().hex[:12]
+    mail_dir = Path(tempfile.mkdtemp(prefix="swf-load-mail-"))
+    (ROOT / "var").mkdir(exist_ok=True)
+    with ExitStack() as stack:
+        bare_port = stack.enter_context(runner.serving_bare())
+        servers = [stack.enter_context(runner.serving(cpus=WEB_CPUS)) for _ in range(INSTANCES)]
+        workers = start_workers(INSTANCES, mail_dir)
+        stack.callback(lambda: [runner.stop(worker) for worker in workers])
+        print(
+            f"{INSTANCES} web server(s) of {runner.WORKERS} workers"
+            + (f" on core(s) {WEB_CPUS}" if WEB_CPUS else "")
+            + f", {INSTANCES} Celery worker(s), one database and broker.",
+            flush=True,
+        )
+        bare_p95 = runner.measure(bare_port, BARE_FLOOR)[0].p95_ms
+        results = run(
+            [port for _, port in servers],
+            world,
+            load,
+            [server.pid for server, _ in servers],
+            bare_p95_ms=bare_p95,
+            during=lambda: queue_fanout(world, run_id),
+        )
+        once = emails_once(world, run_id, mail_dir)
+        results["web_worker_peak_rss_mb"] = max(
+            runner.worker_peak_rss_mb(server.pid) for server, _ in servers
+        )
+    results["instances"] = INSTANCES
+    results["web_cpus"] = WEB_CPUS or "all"
+    results["reconciled"]["fan-out emails, each sent once"] = {
+        "expected": {"sent": FANOUT, "written": FANOUT, "twice": 0},
+        "found": {
+            "sent": once["marked sent"],
+            "written": once["emails written"],
+            "twice": once["people with more than one copy"],
+        },
+    }
+    if results["reconciled"]["fan-out emails, each sent once"]["found"] != {
+        "sent": FANOUT,
+        "written": FANOUT,
+        "twice": 0,
+    }:
+        results["passed"] = False
+        results["failures"].append(f"fan-out emails: {once}")
+        results["failure_count"] += 1
     results["forum"] = {"members": PEOPLE, "issues": ISSUES}
     results["setup_seconds"] = round(seeded, 1)
     results["total_seconds"] = round(time.monotonic() - started, 1)
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    name = "load_results.json"
+    if INSTANCES > 1 or WEB_CPUS:
+        name = f"load_results_{INSTANCES}x" + (f"_cpus{WEB_CPUS}" if WEB_CPUS else "") + ".json"
+    path = RESULTS.with_name(name)
+    path.write_text(json.dumps(results, indent=2) + "\n")
     print_summary(results)
-    print(f"Wrote {os.path.relpath(RESULTS, ROOT)} (total {results['total_seconds']} s).")
+    print(f"Wrote {os.path.relpath(path, ROOT)} (total {results['total_seconds']} s).")
     sys.exit(0 if results["passed"] else 1)
 
 

@@ -69,6 +69,7 @@ def _start_worker(log: Path) -> subprocess.Popen:
     }
     celery = Path(sys.executable).with_name("celery")
     command = [str(celery), "-A", "forum_app", "worker", "--pool=solo", "--concurrency=1"]
+    command += ["--include", "bench.trivial"]
     command += [
         "-l",
         os.environ.get("BENCH_WORKER_LOG", "warning"),
@@ -103,6 +104,28 @@ def _wait_until(condition, timeout: float) -> bool:
     return False
 
 
+def trivial_tasks(n: int) -> float:
+    """Seconds for the same worker to run ``n`` trivial tasks, from the first one queued."""
+    import redis
+    from django.conf import settings
+
+    from bench.trivial import COUNTER, tick
+    from forum_app.celery import app
+
+    counter = redis.Redis.from_url(settings.REDIS_URL)
+    counter.delete(COUNTER)
+    started = time.perf_counter()
+    with app.producer_or_acquire() as producer:  # one connection, as a fan-out would use
+        for _ in range(n):
+            tick.apply_async(producer=producer)
+    deadline = time.monotonic() + 120
+    while int(counter.get(COUNTER) or 0) < n and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if int(counter.get(COUNTER) or 0) < n:
+        raise SystemExit("The trivial tasks did not all run within 120 s.")
+    return time.perf_counter() - started
+
+
 def run(n: int = 2000) -> dict:
     """Queue ``n`` notifications in one transaction; time one worker sending them all."""
     _setup()
@@ -135,6 +158,8 @@ def run(n: int = 2000) -> dict:
             lambda: Notification.objects.filter(pk=warm.pk, sent_at__isnull=False).exists(), 60
         ):
             raise SystemExit(f"The worker did not start; see {log}.")
+        # The floor, in the same run and on the same worker: n tasks that do next to nothing.
+        trivial_seconds = trivial_tasks(n)
 
         started = time.perf_counter()
         with counting(connection) as queued_queries, transaction.atomic():
@@ -186,7 +211,9 @@ def run(n: int = 2000) -> dict:
         "per_second": round(sent / total, 1) if total else None,
         "queue_queries_per_notification": round(queued_queries[0] / n, 2),
         "send_queries_per_notification": per_chunk,
-        "target_seconds": 20,
+        "trivial_tasks_seconds": round(trivial_seconds, 2),
+        "ratio_to_trivial_tasks": round(total / trivial_seconds, 1),
+        "target_ratio_to_trivial_tasks": 10,
         "worker_peak_rss_mb": worker_peak_mb,
         "worker": "celery solo pool, 1 process, Redis broker, in-memory mail backend",
     }

@@ -1,5 +1,6 @@
 """The pages the benchmark measures, and their query counts at two sizes of forum."""
 
+import time
 from dataclasses import dataclass, replace
 from importlib import import_module
 
@@ -9,6 +10,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from forum_app.middleware import SESSION_STARTED_KEY
 from issues.models import Category
 
 
@@ -20,6 +22,8 @@ class Target:
     expect: int = 200
     # Warm up until the body no longer holds this text (e.g. a "still preparing" answer).
     warm_until_absent: str = ""
+    method: str = "GET"
+    body: str | None = None
 
 
 def session_cookie(user) -> str:
@@ -28,8 +32,29 @@ def session_cookie(user) -> str:
     store[SESSION_KEY] = str(user.pk)
     store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
     store[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    # Signed in just now, as the sign-in would stamp it (forum_app/middleware.py); without it
+    # the session limits sign the request out.
+    store[SESSION_STARTED_KEY] = int(time.time())
     store.create()
     return f"{settings.SESSION_COOKIE_NAME}={store.session_key}"
+
+
+# The bare floor (bench/bare): served by its own gunicorn, on its own port.
+BARE_FLOOR = Target("bare_floor", "/", {})
+
+
+# A fixed CSRF secret, sent as the cookie and the header, as htmx sends the page's token.
+CSRF_SECRET = "b" * 32
+
+
+def typed_form(headers: dict[str, str]) -> dict[str, str]:
+    """The headers of htmx's POST of what a person has typed so far."""
+    return {
+        "Cookie": f"{headers['Cookie']}; {settings.CSRF_COOKIE_NAME}={CSRF_SECRET}",
+        "X-CSRFToken": CSRF_SECRET,
+        "Content-Type": "application/x-www-form-urlencoded",
+        "HX-Request": "true",
+    }
 
 
 def targets(world: dict) -> list[Target]:
@@ -50,10 +75,12 @@ def targets(world: dict) -> list[Target]:
         Target("issue_detail", f"{base}/issues/{issue}/", member),
         Target(
             "similar_while_typing",
-            f"{base}/issues/similar/?title=Caseloads+are+too+high+to+visit+safely"
-            "&body=Most+of+us+hold+over+30+children+and+statutory+visits+slip",
-            member,
+            f"{base}/issues/similar/",
+            typed_form(member),
             warm_until_absent="Looking for similar issues",
+            method="POST",
+            body="title=Caseloads+are+too+high+to+visit+safely"
+            "&body=Most+of+us+hold+over+30+children+and+statutory+visits+slip",
         ),
         Target("leader_briefs", "/briefs/", leader),
         Target("dashboard", f"{base}/summary/", member),
@@ -86,7 +113,16 @@ def count_queries(targets_by_size: dict[int, list[Target]], sizes: tuple[int, in
             extra = {k: v for k, v in target.headers.items() if k != "Cookie"}
             headers.update({f"HTTP_{k.upper().replace('-', '_')}": v for k, v in extra.items()})
             with CaptureQueriesContext(connection) as queries:
-                response = client.get(target.path, **headers)
+                if target.method == "POST":
+                    headers.pop("HTTP_CONTENT_TYPE")
+                    response = client.post(
+                        target.path,
+                        target.body,
+                        content_type="application/x-www-form-urlencoded",
+                        **headers,
+                    )
+                else:
+                    response = client.get(target.path, **headers)
             if response.status_code != target.expect:
                 raise SystemExit(f"{target.name} answered {response.status_code} at {size} issues")
             counts.setdefault(target.name, {})[str(size)] = len(queries.captured_queries)

@@ -71,8 +71,6 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 ALLOWED_SIGNUP_DOMAINS = [d.lower().lstrip("@") for d in env_list("ALLOWED_SIGNUP_DOMAINS")]
 # A test needing PostgreSQL or Redis fails instead of skipping when this is set (CI).
 REQUIRE_SERVICES = env_bool("REQUIRE_SERVICES", default=False)
-# Serve the benchmark's floor page (bench/floor.py); only `make bench` sets it.
-BENCH_FLOOR = env_bool("BENCH_FLOOR", default=False)
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -1,5 +1,4 @@
 from allauth.account.decorators import secure_admin_login
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -73,11 +72,6 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]
-
-if settings.BENCH_FLOOR:  # The benchmark's floor page; never served otherwise.
-    from bench.floor import floor
-
-    urlpatterns.append(path("bench/floor/<slug:slug>/", floor))
 
 handler403 = "forum_app.errors.forbidden"
 handler404 = "forum_app.errors.not_found"

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from forum_app.models import Forum
+from forum_app.widgets import QuickSelect
 from issues import receipts
 from issues.models import TEXT_LIMIT, TITLE_LIMIT, Category, Issue, ServiceArea, Status
 from issues.services import Figure, IssueData
@@ -342,17 +343,20 @@ class FilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), max_length=200, required=False)
     # Plain choices of (id, name), read once each: the list page stays a few queries.
     category = forms.TypedChoiceField(
-        label=_("Category"), coerce=int, empty_value=None, required=False
+        label=_("Category"), coerce=int, empty_value=None, required=False, widget=QuickSelect
     )
     service_area = forms.TypedChoiceField(
-        label=_("Service area"), coerce=int, empty_value=None, required=False
+        label=_("Service area"), coerce=int, empty_value=None, required=False, widget=QuickSelect
     )
     status = forms.ChoiceField(
-        label=_("Status"), choices=[("", _("Any status")), *Status.choices], required=False
+        label=_("Status"),
+        choices=[("", _("Any status")), *Status.choices],
+        required=False,
+        widget=QuickSelect,
     )
     mine = forms.BooleanField(label=_("Raised by me (under my name)"), required=False)
     supported = forms.BooleanField(label=_("Supported by me"), required=False)
-    sort = forms.ChoiceField(label=_("Sort by"), choices=SORTS, required=False)
+    sort = forms.ChoiceField(label=_("Sort by"), choices=SORTS, required=False, widget=QuickSelect)
 
     def __init__(self, *args, forum: Forum, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, OuterRef, Prefetch, Subquery
+from django.db.models import Count, Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -19,7 +20,7 @@ from forum_app.http import post_only
 from forum_app.once import sent_once
 from forum_app.permissions import CONVENORS, MEMBERS, forum_role_required
 from issues.models import Issue
-from meetings import services
+from meetings import live, services
 from meetings.agenda import follow_up_entries
 from meetings.calendar import meeting_ics
 from meetings.forms import (
@@ -40,7 +41,6 @@ from meetings.models import (
     CARRIED_OVER,
     PHASE_ORDER,
     AgendaItem,
-    BallotReceipt,
     Meeting,
     Minutes,
     Phase,
@@ -188,7 +188,7 @@ def _agenda(meeting: Meeting) -> dict:
     }
 
 
-def _live_context(request: HttpRequest, meeting: Meeting) -> dict:
+def _live_context(request: HttpRequest, meeting: Meeting, voted: bool | None = None) -> dict:
     context = {
         "forum": request.forum,
         "meeting": meeting,
@@ -203,7 +203,7 @@ def _live_context(request: HttpRequest, meeting: Meeting) -> dict:
         context["themes"] = _meeting_themes(meeting)
     if phase == Phase.VOTE:
         context["ballots"] = meeting.receipts.count()
-        context["voted"] = services.voted(meeting, request.user)
+        context["voted"] = services.voted(meeting, request.user) if voted is None else voted
         context["voting_open"] = meeting.voting_open()
         if meeting.voting_closes_at:
             context["voting_closes"] = voting.closes_text(meeting)
@@ -230,16 +230,8 @@ def live_etag(request: HttpRequest, pk: int) -> str | None:
     """One cheap query: the live part changes with the state version, the phase, and the
     number of ballots (a ballot writes nothing to the meeting row; see services.ballot_cast).
     """
-    ballots = BallotReceipt.objects.filter(meeting=OuterRef("pk")).values("meeting")
-    state = (
-        Meeting.objects.filter(pk=pk, forum=request.forum)
-        .annotate(ballot_count=Subquery(ballots.annotate(n=Count("pk")).values("n")))
-        .values_list("state_version", "phase", "ballot_count")
-        .first()
-    )
-    if state is None:
-        return None
-    return f"m{pk}-v{state[0]}-{state[1]}-b{state[2] or 0}-{request.membership.role}"
+    state = live.live_state(request, pk)
+    return state.etag if state else None
 
 
 @forum_role_required(MEMBERS)
@@ -261,9 +253,22 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @forum_role_required(MEMBERS)
 @condition(etag_func=live_etag)
 def meeting_live(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = get_meeting_for(request, pk)
-    context = _live_context(request, meeting) | {"etag": live_etag(request, pk)}
-    return render(request, "meetings/detail.html#live", context)
+    """The live part; the members' version comes from the cache once rendered (meetings/live.py)."""
+    state = live.live_state(request, pk)
+    if state is None:
+        raise Http404
+    if can_run(request.membership):
+        meeting = get_meeting_for(request, pk)
+        context = _live_context(request, meeting) | {"etag": state.etag}
+        return render(request, "meetings/detail.html#live", context)
+    voted = live.has_voted(state, request)
+    html = live.cached_html(state, voted)
+    if html is None:
+        meeting = get_meeting_for(request, pk)
+        context = _live_context(request, meeting, voted) | {"etag": state.etag}
+        html = render_to_string("meetings/detail.html#live", context, request)
+        live.keep_html(state, voted, html)
+    return HttpResponse(html)
 
 
 @post_only("meetings:detail")

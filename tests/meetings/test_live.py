@@ -83,3 +83,47 @@ def test_members_keep_following_a_closed_meeting_until_its_minutes_are_out(forum
     page = published.content.decode()
     assert "Read the minutes" in page
     assert "hx-trigger" not in page
+
+
+def test_a_change_is_rendered_once_for_every_member_who_polls(voting, member, forum, convenor):
+    from tests.factories import MembershipFactory
+
+    others = [MembershipFactory(forum=forum).user for _ in range(3)]
+    first = client_for(member).get(live_url(voting.meeting))
+    services.ballot_cast(
+        meeting=voting.meeting, voter=others[0], allocations={voting.themes[0].pk: 1}
+    )
+    fresh = client_for(member).get(
+        live_url(voting.meeting), headers={"if-none-match": first["ETag"]}
+    )
+    assert fresh.status_code == 200
+    for person in others[1:]:
+        client = client_for(person)
+        with CaptureQueriesContext(connection) as queries:
+            again = client.get(live_url(voting.meeting), headers={"if-none-match": first["ETag"]})
+        assert again.status_code == 200
+        assert again.content == fresh.content
+        # The ETag's query and whether this person has voted; nothing is counted or rendered.
+        assert sum("meetings_" in q["sql"] for q in queries) == 2, [q["sql"] for q in queries]
+        assert "1 has voted" in again.content.decode()
+
+
+def test_a_member_who_has_voted_is_told_so_and_one_who_has_not_is_asked(voting, member, forum):
+    from tests.factories import MembershipFactory
+
+    other = MembershipFactory(forum=forum).user
+    services.ballot_cast(meeting=voting.meeting, voter=member, allocations={voting.themes[0].pk: 1})
+    for _ in range(2):  # the second answers come from the cache
+        mine = client_for(member).get(live_url(voting.meeting)).content.decode()
+        theirs = client_for(other).get(live_url(voting.meeting)).content.decode()
+        assert "You have voted" in mine
+        assert 'id="vote-link"' not in mine
+        assert 'id="vote-link"' in theirs
+        assert "You have voted" not in theirs
+
+
+def test_the_shared_live_part_holds_nothing_personal(voting, member):
+    page = client_for(member).get(live_url(voting.meeting)).content.decode()
+    assert "csrfmiddlewaretoken" not in page
+    assert member.email not in page
+    assert str(member) not in page
