@@ -96,8 +96,23 @@ def test_a_member_who_missed_the_meeting_votes_from_a_phone_by_touch_and_keyboar
     assert BallotReceipt.objects.filter(meeting=meeting).count() == 1
     assert_accessible(phone)
 
+    # The forum home says voting is open and that they have voted, and takes their reply
+    # for the next meeting.
+    MeetingFactory(forum=forum, title="December meeting")
+    phone.goto(f"/f/{forum.slug}/")
+    expect(phone.get_by_text(re.compile(r"^Voting is open — closes"))).to_be_visible()
+    expect(phone.get_by_text("(you have voted)")).to_be_visible()
+    phone.get_by_role("button", name="I'll vote remotely").tap()
+    expect(phone.get_by_role("status")).to_contain_text("you will vote remotely")
+    assert_accessible(phone)
+    phone.screenshot(path=ARTIFACTS / "forum-home-voting-375.png", full_page=True)
+
     laptop = new_page(DESKTOP)
     login(laptop, live_server, remote, next_url=vote_path)
     expect(laptop.get_by_role("heading", name="Change your vote")).to_be_visible()
     assert_accessible(laptop)
     laptop.screenshot(path=ARTIFACTS / "remote-vote-1280.png", full_page=True)
+    laptop.goto(f"/f/{forum.slug}/")
+    expect(laptop.get_by_text("You said you will vote remotely.")).to_be_visible()
+    assert_accessible(laptop)
+    laptop.screenshot(path=ARTIFACTS / "forum-home-voting-1280.png", full_page=True)
