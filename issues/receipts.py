@@ -88,6 +88,31 @@ def receipt_hash(code: str) -> str:
     return hashlib.sha256(normalise(code).encode()).hexdigest()
 
 
+FEED_BYTES = 20
+
+
+def feed_token(code: str) -> str:
+    """The secret in an anonymous raiser's feed address, derived from their receipt code.
+
+    A keyed digest (the key is not in the database): the address does not reveal the code,
+    and nobody can work out a feed's address without both the code and the key. Reading
+    the feed gives the issue's story only, never the right to add updates.
+    """
+    key = hashlib.sha256(b"feed:" + data_keys()[0]).digest()
+    digest = hmac.new(key, normalise(code).encode(), hashlib.sha256).digest()[:FEED_BYTES]
+    return base64.b32encode(digest).decode().lower()
+
+
+def feed_lookup(token: str) -> str:
+    """What the issue keeps to find its feed: a keyed digest of the token, not the token.
+
+    Keyed, so someone who reads the database and an access log together cannot match a
+    feed address in the log to its issue without the key as well.
+    """
+    key = hashlib.sha256(b"feed-lookup:" + data_keys()[0]).digest()
+    return hmac.new(key, token.lower().encode(), hashlib.sha256).hexdigest()
+
+
 def _client_address(request: HttpRequest) -> str:
     """The client's address as the sign-in limits see it (honours TRUSTED_PROXY_COUNT)."""
     try:

@@ -188,7 +188,7 @@ def issue_raise_anonymous(*, forum: Forum, data: IssueData, submission: str) -> 
     _check_choices(forum, data)
     probe = Issue(forum=forum, raised_on=_today(forum), is_anonymous=True)
     _apply(probe, data)
-    probe.full_clean(exclude=["receipt_hash", "submission"])
+    probe.full_clean(exclude=["receipt_hash", "feed_hash", "submission"])
     receipt = receipts.receipt_for_submission(submission)
     key = receipts.submission_hash(submission)
     item = {
@@ -196,6 +196,7 @@ def issue_raise_anonymous(*, forum: Forum, data: IssueData, submission: str) -> 
         "forum": forum.pk,
         "due": _due(forum),
         "receipt_hash": receipts.receipt_hash(receipt),
+        "feed_hash": receipts.feed_lookup(receipts.feed_token(receipt)),
         "data": {
             "title": data.title,
             "body": data.body,
@@ -343,6 +344,7 @@ def _publish(key: str, item: dict) -> int:
         raised_on=_today(forum),
         is_anonymous=True,
         receipt_hash=item["receipt_hash"],
+        feed_hash=item.get("feed_hash"),
         submission=key,
     )
     _apply(issue, issue_data)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from issues import views
+from issues import feeds, views
 
 app_name = "issues"
 
@@ -11,6 +11,7 @@ urlpatterns = [
     path("similar/", views.issue_similar, name="similar"),
     path("follow/", views.issue_follow, name="follow"),
     path("follow/update/", views.issue_follow_update, name="follow_update"),
+    path("feed/<str:token>/", feeds.IssueStoryFeed(), name="feed"),
     path("<int:pk>/", views.issue_detail, name="detail"),
     path("<int:pk>/similar/", views.issue_similar_to, name="similar_to"),
     path("<int:pk>/edit/", views.issue_edit, name="edit"),

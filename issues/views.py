@@ -226,6 +226,16 @@ def issue_receipt(request: HttpRequest) -> HttpResponse:
         "receipt": receipt,
         "groups": receipt.split("-") if receipt else [],
     }
+    if receipt:
+        token = receipts.feed_token(receipt)
+        issue = services.issue_for_receipt(forum=request.forum, receipt=receipt)
+        context |= {
+            "feed_url": request.build_absolute_uri(
+                reverse("issues:feed", args=[request.forum.slug, token])
+            ),
+            "issue": issue,
+            "events": issue.events.all() if issue else [],
+        }
     return render(request, "issues/receipt.html", context)
 
 
@@ -451,6 +461,17 @@ def comment_hide(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "issues/comment_hide.html", context)
 
 
+def _feed_url(request: HttpRequest, issue: Issue, code: str) -> str | None:
+    """The address of the issue's story feed, for the holder of its receipt code.
+
+    Issues raised before feeds existed keep no way to find one, so they offer none.
+    """
+    token = receipts.feed_token(code)
+    if not issue.feed_hash or issue.feed_hash != receipts.feed_lookup(token):
+        return None
+    return request.build_absolute_uri(reverse("issues:feed", args=[request.forum.slug, token]))
+
+
 def _follow_page(request: HttpRequest, form, issue: Issue | None, status: int = 200, **extra):
     context = {"forum": request.forum, "form": form, "issue": issue, **extra}
     if issue is not None:
@@ -458,6 +479,7 @@ def _follow_page(request: HttpRequest, form, issue: Issue | None, status: int = 
             "comments": issue.comments.for_display(),
             "events": issue.events.all(),
             "show_content": not issue.hidden,
+            "feed_url": _feed_url(request, issue, form.cleaned_data["receipt"]),
         }
     return render(request, "issues/follow.html", context, status=status)
 

@@ -62,6 +62,9 @@ POLICY: dict[str, Rule] = {
     "issues:similar_to": Rule(FORUM_MEMBERS, args="issue"),
     "issues:edit": Rule(FORUM_MEMBERS, args="issue"),
     "issues:support": Rule({"member": 302, "convenor": 302}, method="post", args="issue"),
+    "issues:follow_issue": Rule({"member": 302, "convenor": 302}, method="post", args="issue"),
+    # The anonymous raiser's feed: whoever holds its secret address, signed in or not.
+    "issues:feed": Rule(everyone(200), args="issue_feed"),
     "issues:comment": Rule(
         {"member": 302, "convenor": 302}, method="post", args="issue", data={"body": "Me too."}
     ),

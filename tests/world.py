@@ -17,6 +17,7 @@ from escalations.services.briefs import brief_figure_add
 from forum_app.models import Notification
 from forum_app.notifications.emails import unsubscribe_token
 from forum_app.services import invitation_create, membership_request
+from issues import receipts
 from summaries.models import ExportRecord
 from tests.escalations.world import escalation_world
 from tests.factories import CommentFactory, IssueFactory, UserFactory
@@ -62,6 +63,8 @@ def world_fixture(forum, member, convenor, steward, leader, outsider):
         last_error="550 No such user",
     )
     issue = IssueFactory(forum=forum, author=member)
+    feed = receipts.feed_token(receipts.new_receipt())
+    IssueFactory(forum=forum, author=None, is_anonymous=True, feed_hash=receipts.feed_lookup(feed))
     comment = CommentFactory(issue=issue, author=convenor)
     people = {
         "anonymous": None,
@@ -81,6 +84,7 @@ def world_fixture(forum, member, convenor, steward, leader, outsider):
         "failed_notification": [forum.slug, failed_notification.pk],
         "mail_file": ["20250101-000000-1.log", 0],
         "issue": [forum.slug, issue.pk],
+        "issue_feed": [forum.slug, feed],
         "comment": [forum.slug, comment.pk],
     }
     args |= meeting_world(forum, convenor, member)

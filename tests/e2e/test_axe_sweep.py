@@ -52,6 +52,7 @@ NOT_PAGES = {
         "a spreadsheet export; tests/summaries checks it"
     ),
     "text/plain": "recovery codes to keep, as a text file",
+    "application/atom+xml": "an anonymous raiser's feed, read by their feed reader",
 }
 
 

@@ -7,10 +7,12 @@ then later posts an anonymous update with the receipt code. The adversary then r
 row version in every table, the sessions, the outbox and every log line written meanwhile.
 """
 
+import hashlib
 import logging
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.urls import reverse
 
 from forum_app.models import Notification
@@ -28,6 +30,7 @@ def person_writes() -> list[tuple[int, int]]:
     """(transaction id, person) of every row that names who did something."""
     queries = [
         "SELECT xmin::text::bigint, user_id FROM issues_support",
+        "SELECT xmin::text::bigint, user_id FROM issues_follow",
         "SELECT xmin::text::bigint, author_id FROM issues_comment WHERE author_id IS NOT NULL",
         "SELECT xmin::text::bigint, author_id FROM issues_issue WHERE author_id IS NOT NULL",
     ]
@@ -165,3 +168,31 @@ def test_the_attack_names_the_writer_when_the_issue_is_written_at_once(
     assert "issues_issue" in written_between(low + 1, high - 1)
     assert neighbours(anonymous_issue_xid()) == {writer.pk, people[3].pk}
     assert writer.pk in neighbours(anonymous_issue_xid())
+
+
+def test_the_feed_address_hides_the_code_and_reading_it_writes_nothing(
+    pageinspect, forum, lists, busy_forum, caplog
+):
+    people, clients, _issues = busy_forum
+    writer = clients[people[0].pk]
+    raise_anonymously(writer, forum, lists, caplog)
+    services.anonymous_publish_due(everything=True)
+    issue = Issue.objects.get(is_anonymous=True)
+    page = writer.get(reverse("issues:receipt", args=[forum.slug])).content.decode()
+    code = page.split('data-copy="')[1].split('"')[0]
+    feed_url = page.split('id="feed-url" type="text" readonly value="')[1].split('"')[0]
+
+    token = feed_url.rstrip("/").rsplit("/", 1)[1]
+    for secret in (code, receipts.normalise(code), issue.receipt_hash):
+        assert secret.lower() not in feed_url.lower()
+    # What the issue keeps is keyed: the address in an access log does not lead to it alone.
+    assert issue.feed_hash not in (token, hashlib.sha256(token.encode()).hexdigest())
+
+    reader = Client()  # a feed reader: no account, no session
+    low = current_xid()
+    with caplog.at_level(logging.DEBUG):
+        response = reader.get(feed_url)
+    high = current_xid()
+    assert response.status_code == 200 and "Set-Cookie" not in response.headers
+    assert written_between(low + 1, high - 1) == {}
+    assert not [r for r in caplog.records if token in r.getMessage()]
