@@ -311,4 +311,15 @@
     });
     updateRemaining(form);
   });
+
+  // The decide page is one form around every theme. Enter in a theme's field saves that
+  // theme, not the first one on the page (which a browser's own Enter would choose).
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Enter" || event.target.tagName !== "INPUT") return;
+    var section = event.target.closest("section.decision");
+    var button = section && section.querySelector("button[type=submit]");
+    if (!button) return;
+    event.preventDefault();
+    button.click();
+  });
 })();
