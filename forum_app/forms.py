@@ -18,3 +18,34 @@ class JoinForm(forms.Form):
         empty_label=_("Choose a forum"),
         error_messages={"required": _("Choose the forum you want to join.")},
     )
+
+
+class CountedTextarea(forms.Textarea):
+    """A textarea that counts down to its limit rather than cutting off what goes past it.
+
+    A browser's ``maxlength`` silently drops whatever is pasted beyond the limit, mid-word.
+    Here the limit travels as ``data-limit`` for the counter script, and the server refuses an
+    over-long text with an error next to the field and the text kept.
+    """
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        widget_attrs = context["widget"]["attrs"]
+        limit = widget_attrs.pop("maxlength", None)
+        if limit:
+            widget_attrs["data-limit"] = limit
+        return context
+
+
+class LongTextField(forms.CharField):
+    """Free text with a limit, counted as the writer sees it: a line break is one character.
+
+    Browsers send a textarea's line breaks as two characters (CR LF); counted raw, a text the
+    counter showed as fitting could be refused.
+    """
+
+    widget = CountedTextarea
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return value.replace("\r\n", "\n") if isinstance(value, str) else value

@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from forum_app.forms import CountedTextarea, LongTextField
 from forum_app.models import Forum
 from forum_app.widgets import QuickSelect
 from issues import receipts
@@ -24,12 +25,12 @@ def text_field(
     errors = {"max_length": TOO_LONG}
     if missing:
         errors["required"] = missing
-    return forms.CharField(
+    return LongTextField(
         label=label,
         max_length=limit,
         required=bool(missing),
         help_text=help_text,
-        widget=forms.Textarea(attrs={"rows": rows}),
+        widget=CountedTextarea(attrs={"rows": rows}),
         error_messages=errors,
     )
 
@@ -273,7 +274,7 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason (shown to everyone)"),
         max_length=REASON_LIMIT,
-        widget=forms.Textarea(attrs={"rows": 2}),
+        widget=CountedTextarea(attrs={"rows": 2}),
         error_messages={"required": _("Say why."), "max_length": TOO_LONG},
     )
 
@@ -296,7 +297,7 @@ class StatusForm(forms.Form):
         label=_("Reason (needed when closing)"),
         max_length=REASON_LIMIT,
         required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
+        widget=CountedTextarea(attrs={"rows": 2}),
         error_messages={"max_length": TOO_LONG},
     )
 

@@ -52,6 +52,46 @@
       });
     });
   });
+  // Long text fields count down to their limit: "N characters left" under the field, read
+  // with it as its description. Screen readers are not told at every key: a quiet status
+  // speaks once typing pauses, and only near the limit or past it.
+  function charactersLeft(left) {
+    if (left >= 0) return left === 1 ? "1 character left" : left.toLocaleString("en-GB") + " characters left";
+    var over = -left;
+    return (over === 1 ? "1 character" : over.toLocaleString("en-GB") + " characters") + " too many: shorten it before sending";
+  }
+  function addCounter(field) {
+    var limit = parseInt(field.getAttribute("data-limit"), 10);
+    if (!limit || !field.id || field.hasAttribute("data-counted")) return;
+    field.setAttribute("data-counted", "");
+    var count = document.createElement("p");
+    count.className = "char-count";
+    count.id = field.id + "-count";
+    var spoken = document.createElement("span");
+    spoken.className = "visually-hidden";
+    spoken.setAttribute("role", "status");
+    field.after(count, spoken);
+    var described = field.getAttribute("aria-describedby");
+    field.setAttribute("aria-describedby", (described ? described + " " : "") + count.id);
+    var pause = null;
+    function update(speak) {
+      var left = limit - Array.from(field.value.replace(/\r\n/g, "\n")).length;
+      count.textContent = charactersLeft(left);
+      count.classList.toggle("over", left < 0);
+      clearTimeout(pause);
+      if (speak && left < limit / 10) {
+        pause = setTimeout(function () { spoken.textContent = charactersLeft(left); }, 1200);
+      }
+    }
+    field.addEventListener("input", function () { update(true); });
+    update(false);
+  }
+  function addCounters(root) {
+    if (root.matches && root.matches("textarea[data-limit]")) addCounter(root);
+    if (root.querySelectorAll) root.querySelectorAll("textarea[data-limit]").forEach(addCounter);
+  }
+  addCounters(document);
+  document.addEventListener("htmx:load", function (event) { addCounters(event.detail.elt); });
   // Ask before leaving a form with unsaved typing.
   document.querySelectorAll("form[data-warn-unsaved]").forEach(function (form) {
     var dirty = false;
