@@ -107,6 +107,8 @@ def meeting_advance(*, meeting: Meeting, actor: User, expected: str) -> Meeting:
         _open_voting(locked)
     elif target == Phase.DECIDE:
         ballots_count(locked)
+        now = timezone.now()
+        locked.voting_closes_at = min(locked.voting_closes_at or now, now)
     locked.phase = target
     locked.state_version = F("state_version") + 1
     locked.save(update_fields=["phase", "state_version", "voting_opens_at", "voting_closes_at"])

@@ -167,3 +167,9 @@ def test_only_the_convenor_sets_the_closing_time(voting, member):
         window.voting_window_set(
             meeting=voting.meeting, actor=member, closes_at=timezone.now() + timedelta(days=1)
         )
+
+
+def test_moving_on_to_deciding_closes_the_window_now(voting, convenor):
+    meeting = advance_to(voting.meeting, convenor, Phase.DECIDE)
+    assert meeting.voting_closes_at <= timezone.now()
+    assert not meeting.voting_open()
