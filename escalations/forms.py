@@ -209,3 +209,21 @@ class SendForm(forms.Form):
         max_length=REASON_LIMIT,
         required=False,
     )
+
+
+class OutcomesFilterForm(forms.Form):
+    """The "You said, we did" page's filters, read from the query string."""
+
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", _("Any status"))]
+        + [(value, label) for value, label in BriefStatus.choices if value != BriefStatus.DRAFT],
+    )
+    year = forms.TypedChoiceField(
+        label=_("Year sent"), required=False, coerce=int, empty_value=None
+    )
+
+    def __init__(self, *args, years: list[int], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["year"].choices = [("", _("Any year"))] + [(y, str(y)) for y in years]

@@ -8,6 +8,7 @@ app_name = "forum_briefs"
 
 urlpatterns = [
     path("", views.brief_list, name="list"),
+    path("you-said-we-did/", views.you_said_we_did, name="you_said_we_did"),
     path("decisions/<int:decision>/brief/", views.brief_from_decision, name="from_decision"),
     path("themes/<int:theme>/brief/", views.brief_from_theme, name="from_theme"),
     path("verify/", views.brief_verify, name="verify"),

@@ -15,6 +15,7 @@ from escalations.forms import (
     VERIFY_UPLOAD_LIMIT,
     BriefForm,
     DifferenceForm,
+    OutcomesFilterForm,
     SendForm,
     StatusForm,
     VerifyForm,
@@ -81,6 +82,25 @@ def brief_list(request: HttpRequest) -> HttpResponse:
         request,
         "escalations/forum_briefs.html",
         {"forum": forum, "briefs": briefs, "waiting": waiting, "can_write": writer},
+    )
+
+
+@forum_role_required(MEMBERS | CONVENORS)
+def you_said_we_did(request: HttpRequest) -> HttpResponse:
+    """Every escalation: the ask, the leader's answer, commitments and whether it helped."""
+    forum = request.forum
+    briefs = Brief.objects.in_forum(forum)
+    form = OutcomesFilterForm(request.GET or None, years=briefs.sent_years())
+    shown = briefs.you_said_we_did()
+    if form.is_valid():
+        if form.cleaned_data["status"]:
+            shown = shown.filter(status=form.cleaned_data["status"])
+        if form.cleaned_data["year"]:
+            shown = shown.filter(sent_at__year=form.cleaned_data["year"])
+    return render(
+        request,
+        "escalations/you_said_we_did.html",
+        {"forum": forum, "briefs": list(shown), "form": form, "filtered": bool(request.GET)},
     )
 
 

@@ -51,6 +51,22 @@ class BriefQuerySet(models.QuerySet["Brief"]):
     def sent(self) -> "BriefQuerySet":
         return self.exclude(status=BriefStatus.DRAFT)
 
+    def you_said_we_did(self) -> "BriefQuerySet":
+        """Sent briefs with all that "You said, we did" shows, newest first, in four queries."""
+        return (
+            self.sent()
+            .select_related("theme")
+            .prefetch_related(
+                models.Prefetch("responses", queryset=Response.objects.select_related("leader")),
+                "commitments",
+                "difference_tallies",
+            )
+            .order_by("-sent_at", "-pk")
+        )
+
+    def sent_years(self) -> list[int]:
+        return sorted({day.year for day in self.sent().dates("sent_at", "year")}, reverse=True)
+
     def addressed_to(self, user) -> "BriefQuerySet":
         """Sent briefs with ``user`` among the recipients."""
         return self.sent().filter(recipients=user)

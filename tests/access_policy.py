@@ -136,6 +136,7 @@ POLICY: dict[str, Rule] = {
     ),
     # A forum's briefs: members read them, convenors write and send. Leaders reach them only
     # through their own pages above.
+    "forum_briefs:you_said_we_did": Rule(FORUM_MEMBERS, args="forum"),
     "forum_briefs:list": Rule(FORUM_MEMBERS, args="forum"),
     "forum_briefs:verify": Rule(FORUM_MEMBERS, args="forum"),
     "forum_briefs:from_decision": Rule(CONVENOR_POST, method="post", args="escalate_decision"),
