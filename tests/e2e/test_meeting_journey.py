@@ -154,11 +154,19 @@ def test_a_whole_meeting_from_review_to_published_minutes(
         (timezone.localdate() + timedelta(days=28)).isoformat()
     )
     caseloads.get_by_label("Who does what").fill("Sam drafts the brief by Friday")
+    # Typed for the next theme before saving this one: saving one keeps the other's text.
+    it_section = chair.locator("section.decision").nth(1)
+    it_section.get_by_label("Who does what").fill("Tom asks IT for spare laptops")
     caseloads.get_by_role("button", name=re.compile("Record the decision")).click()
     expect(chair.get_by_role("status")).to_contain_text("Decision on “Caseloads” recorded.")
-    it_section = chair.locator("section.decision").nth(1)
+    expect(caseloads.get_by_text("Recorded: Escalate")).to_be_focused()
+    expect(it_section.get_by_label("Who does what")).to_have_value("Tom asks IT for spare laptops")
+    assert_accessible(chair)
+    it_section.get_by_role("button", name=re.compile("Record the decision")).click()
+    expect(it_section.locator(".error-summary")).to_be_visible()  # no outcome chosen yet
+    expect(it_section.get_by_label("Who does what")).to_have_value("Tom asks IT for spare laptops")
+    assert_accessible(chair)
     it_section.get_by_label("Resolve locally").check()
-    it_section.get_by_label("Who does what").fill("Tom asks IT for spare laptops")
     it_section.get_by_role("button", name=re.compile("Record the decision")).click()
     expect(chair.get_by_role("status")).to_contain_text("Decision on “IT equipment” recorded.")
 
