@@ -40,6 +40,7 @@ def test_an_anonymous_raise_typed_while_the_session_ended_comes_back_after_sign_
     new_page, live_server, raiser
 ):
     page = new_page(PHONE)
+    page.set_default_navigation_timeout(60_000)  # a busy machine's first page can be slow
     login(page, live_server, raiser)
     page.goto("/f/childrens/issues/new/")
     fill_issue(page, "Lone visits to a known risk address")
@@ -72,6 +73,7 @@ def test_an_anonymous_raise_typed_while_the_session_ended_comes_back_after_sign_
 def test_a_comment_sent_by_htmx_after_the_session_ended_comes_back(new_page, live_server, raiser):
     issue = IssueFactory(forum=raiser.memberships.first().forum, title="Pool cars")
     page = new_page(PHONE)
+    page.set_default_navigation_timeout(60_000)  # a busy machine's first page can be slow
     login(page, live_server, raiser)
     page.goto(issue.get_absolute_url())
     page.get_by_label("Your comment").fill("Same in our team: three cars for forty staff.")
