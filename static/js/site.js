@@ -88,7 +88,7 @@
     count.id = field.id + "-count";
     var spoken = document.createElement("span");
     spoken.className = "visually-hidden";
-    spoken.setAttribute("role", "status");
+    spoken.setAttribute("aria-live", "polite");
     field.after(count, spoken);
     var described = field.getAttribute("aria-describedby");
     field.setAttribute("aria-describedby", (described ? described + " " : "") + count.id);

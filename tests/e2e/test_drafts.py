@@ -56,7 +56,7 @@ def test_an_anonymous_raise_typed_while_the_session_ended_comes_back_after_sign_
     )
     expect(page.get_by_label("Proposed solution")).to_have_value("Publish a caseload cap.")
     expect(page.get_by_label("Anonymously", exact=True)).to_be_checked()
-    expect(page.get_by_role("status")).to_contain_text(RESTORED)
+    expect(page.locator("#messages")).to_contain_text(RESTORED)
     assert_accessible(page)
     assert not Issue.objects.exists()
 
@@ -86,7 +86,7 @@ def test_a_comment_sent_by_htmx_after_the_session_ended_comes_back(new_page, liv
         "Same in our team: three cars for forty staff."
     )
     page.get_by_role("button", name="Post comment").click()
-    expect(page.get_by_role("status")).to_contain_text("Your comment has been posted.")
+    expect(page.locator("#messages")).to_contain_text("Your comment has been posted.")
     assert Comment.objects.filter(issue=issue).count() == 1
     page.reload()
     expect(page.get_by_label("Your comment")).to_have_value("")
