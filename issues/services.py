@@ -376,6 +376,17 @@ def issue_unfollow(*, issue: Issue, actor: User) -> None:
 
 
 @transaction.atomic
+def issue_support_with_comment(*, issue: Issue, actor: User, body: str) -> Comment:
+    """Support an issue instead of raising it again, adding what was typed as a named comment.
+
+    Comments carry their writer's name; there is no anonymous comment, so a person who chose
+    to stay anonymous is only counted as a supporter (the view never calls this for them).
+    """
+    issue_support(issue=issue, actor=actor)
+    return comment_post(issue=issue, actor=actor, body=body)
+
+
+@transaction.atomic
 def issue_support_withdraw(*, issue: Issue, actor: User) -> None:
     """Withdraw the actor's "me too", if they had given one."""
     Support.objects.filter(issue=issue, user=actor).delete()

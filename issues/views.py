@@ -279,6 +279,8 @@ def issue_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def issue_support(request: HttpRequest, pk: int) -> HttpResponse:
     issue = get_issue_for(request, pk)
     level = messages.SUCCESS
+    if request.POST.get("action") == "support_and_comment":
+        return _support_with_comment(request, issue)
     if request.POST.get("action") == "withdraw":
         services.issue_support_withdraw(issue=issue, actor=request.user)
         announcement = _("You no longer support this issue.")
@@ -293,6 +295,53 @@ def issue_support(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(issue.get_absolute_url())
     response = render(request, "issues/detail.html#support", _detail_context(request, issue))
     return trigger_client_event(response, "announce", announcement)
+
+
+def _typed_for_comment(data) -> str:
+    """What was typed on the raise page, as one comment: what happens, then impact, solution."""
+    parts = [data.get("body", "").strip()]
+    for field, label in (("impact", _("Impact")), ("proposed_solution", _("Proposed solution"))):
+        if text := data.get(field, "").strip():
+            parts.append(f"{label}: {text}")
+    return "\n\n".join(p for p in parts if p)
+
+
+def _support_with_comment(request: HttpRequest, issue: Issue) -> HttpResponse:
+    """ "Me too", with what was typed on the raise page added as a named comment.
+
+    Someone who chose to raise anonymously is counted as a supporter only: comments show their
+    writer's name, and no anonymous comment exists.
+    """
+    if request.POST.get("identity") == RaiseForm.ANONYMOUS:
+        try:
+            services.issue_support(issue=issue, actor=request.user)
+        except ValidationError as error:
+            messages.error(request, error.messages[0])
+        else:
+            messages.info(
+                request,
+                _(
+                    "You support this issue. What you typed was not added as a comment: "
+                    "comments show your name, and you chose to stay anonymous."
+                ),
+            )
+        return redirect(issue.get_absolute_url())
+    form = CommentForm({"body": _typed_for_comment(request.POST)})
+    if form.is_valid():
+        try:
+            comment = services.issue_support_with_comment(
+                issue=issue, actor=request.user, body=form.cleaned_data["body"]
+            )
+        except ValidationError as error:
+            _errors_onto(form, error)
+        else:
+            messages.success(
+                request, _("You support this issue, and what you typed is now a comment on it.")
+            )
+            return redirect(f"{issue.get_absolute_url()}#comment-{comment.pk}")
+    # Too long or empty: the text stays in the comment form, with what to change next to it.
+    context = _detail_context(request, issue, comment_form=form)
+    return render(request, "issues/detail.html", context)
 
 
 @post_only("issues:detail")

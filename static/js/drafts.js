@@ -109,7 +109,20 @@
       Object.keys(store).forEach(function (key) { if (key.indexOf(PREFIX) === 0) forget(key); });
     }
   }, true);
-  // A form sent by htmx comes back in place: settle as after a page load.
-  document.addEventListener("htmx:afterSettle", function () { if (store.getItem(SENT)) settle(); });
+  // A form sent by htmx comes back in place: once it has settled, judge it as after a page
+  // load. Other swaps on the page (a section loading) say nothing about the form.
+  var answered = false;
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var form = event.detail.elt;
+    if (!form || !form.hasAttribute || !form.hasAttribute("data-keep-draft")) return;
+    var xhr = event.detail.xhr;
+    if (xhr && xhr.getResponseHeader("HX-Redirect")) return;  // off to sign in: keep it
+    answered = true;
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    if (!answered) return;
+    answered = false;
+    settle();
+  });
   settle();
 })();

@@ -9,6 +9,25 @@
     p.textContent = text;
     region.replaceChildren(p);
   }
+  // Below 40em the header's links fold behind the Menu button; Escape closes it again.
+  var menuButton = document.querySelector(".menu-button");
+  var nav = document.getElementById("site-nav");
+  if (menuButton && nav) {
+    document.documentElement.classList.add("js-menu");
+    var setMenu = function (open) {
+      menuButton.setAttribute("aria-expanded", String(open));
+      nav.classList.toggle("open", open);
+    };
+    menuButton.addEventListener("click", function () {
+      setMenu(menuButton.getAttribute("aria-expanded") !== "true");
+    });
+    nav.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && nav.classList.contains("open")) {
+        setMenu(false);
+        menuButton.focus();
+      }
+    });
+  }
   // After htmx swaps a region in, move focus to the element marked data-focus-after-swap
   // (usually a heading or the first result) so keyboard and screen-reader users follow.
   // Wait until it has settled: a key pressed on a form htmx has not yet taken over would
@@ -69,7 +88,7 @@
     count.id = field.id + "-count";
     var spoken = document.createElement("span");
     spoken.className = "visually-hidden";
-    spoken.setAttribute("role", "status");
+    spoken.setAttribute("aria-live", "polite");
     field.after(count, spoken);
     var described = field.getAttribute("aria-describedby");
     field.setAttribute("aria-describedby", (described ? described + " " : "") + count.id);

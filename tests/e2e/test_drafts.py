@@ -40,6 +40,7 @@ def test_an_anonymous_raise_typed_while_the_session_ended_comes_back_after_sign_
     new_page, live_server, raiser
 ):
     page = new_page(PHONE)
+    page.set_default_navigation_timeout(60_000)  # a busy machine's first page can be slow
     login(page, live_server, raiser)
     page.goto("/f/childrens/issues/new/")
     fill_issue(page, "Lone visits to a known risk address")
@@ -55,7 +56,7 @@ def test_an_anonymous_raise_typed_while_the_session_ended_comes_back_after_sign_
     )
     expect(page.get_by_label("Proposed solution")).to_have_value("Publish a caseload cap.")
     expect(page.get_by_label("Anonymously", exact=True)).to_be_checked()
-    expect(page.get_by_role("status")).to_contain_text(RESTORED)
+    expect(page.locator("#messages")).to_contain_text(RESTORED)
     assert_accessible(page)
     assert not Issue.objects.exists()
 
@@ -72,6 +73,7 @@ def test_an_anonymous_raise_typed_while_the_session_ended_comes_back_after_sign_
 def test_a_comment_sent_by_htmx_after_the_session_ended_comes_back(new_page, live_server, raiser):
     issue = IssueFactory(forum=raiser.memberships.first().forum, title="Pool cars")
     page = new_page(PHONE)
+    page.set_default_navigation_timeout(60_000)  # a busy machine's first page can be slow
     login(page, live_server, raiser)
     page.goto(issue.get_absolute_url())
     page.get_by_label("Your comment").fill("Same in our team: three cars for forty staff.")
@@ -84,7 +86,7 @@ def test_a_comment_sent_by_htmx_after_the_session_ended_comes_back(new_page, liv
         "Same in our team: three cars for forty staff."
     )
     page.get_by_role("button", name="Post comment").click()
-    expect(page.get_by_role("status")).to_contain_text("Your comment has been posted.")
+    expect(page.locator("#messages")).to_contain_text("Your comment has been posted.")
     assert Comment.objects.filter(issue=issue).count() == 1
     page.reload()
     expect(page.get_by_label("Your comment")).to_have_value("")

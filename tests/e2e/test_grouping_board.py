@@ -28,6 +28,7 @@ def board(forum, convenor):
 
 
 def open_board(page, live_server, forum, convenor, meeting):
+    page.set_default_navigation_timeout(60_000)  # a busy machine's first page can be slow
     login(page, live_server, convenor, totp_secret=totp_secret(convenor))
     page.goto(reverse("meetings:group", args=[forum.slug, meeting.pk]))
     # A full page load would drop this mark: moves must not load the page.

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from issues import services, similar
-from issues.models import Issue, Status, Support
+from issues.models import Comment, Issue, Status, Support
 from issues.similarity import Doc, TfidfEngine, issue_text
 from tests.conftest import client_for
 from tests.factories import IssueFactory, raise_issue
@@ -380,6 +380,56 @@ def test_me_too_from_the_raise_page_supports_and_opens_the_issue(forum, member, 
     assert Support.objects.filter(issue=caseloads, user=member).exists()
     assert Issue.objects.filter(forum=forum).count() == len(OTHERS) + 1
     assert "You support this issue." in response.content.decode()
+
+
+def test_me_too_can_add_what_was_typed_as_a_named_comment(forum, member, caseloads, lists):
+    support = reverse("issues:support", args=[forum.slug, caseloads.pk])
+    typed = form_data(
+        lists,
+        action="support_and_comment",
+        identity="named",
+        body="Ours are at 34 each.",
+        impact="Visits slip.",
+        proposed_solution="",
+    )
+
+    response = client_for(member).post(support, typed, follow=True)
+
+    comment = Comment.objects.get(issue=caseloads)
+    assert (comment.author, comment.body) == (
+        member,
+        "Ours are at 34 each.\n\nImpact: Visits slip.",
+    )
+    assert Support.objects.filter(issue=caseloads, user=member).exists()
+    assert "what you typed is now a comment on it" in response.content.decode()
+
+
+def test_me_too_when_anonymous_counts_the_support_and_posts_nothing(
+    forum, member, caseloads, lists
+):
+    support = reverse("issues:support", args=[forum.slug, caseloads.pk])
+    typed = form_data(lists, action="support_and_comment", identity="anonymous")
+
+    response = client_for(member).post(support, typed, follow=True)
+
+    assert Support.objects.filter(issue=caseloads, user=member).exists()
+    assert not Comment.objects.filter(issue=caseloads).exists()
+    assert "you chose to stay anonymous" in response.content.decode()
+
+
+def test_me_too_with_a_comment_too_long_keeps_the_text_in_the_comment_form(
+    forum, member, caseloads, lists
+):
+    support = reverse("issues:support", args=[forum.slug, caseloads.pk])
+    long = "word " * 1_200
+    typed = form_data(lists, action="support_and_comment", identity="named", body=long)
+
+    response = client_for(member).post(support, typed)
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert long.strip() in page and "Keep this to 5000 characters or fewer" in page
+    assert not Comment.objects.filter(issue=caseloads).exists()
 
 
 def test_without_javascript_checking_keeps_everything_typed(forum, member, caseloads, lists):
