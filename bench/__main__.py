@@ -349,12 +349,14 @@ def main() -> None:
             "floor": floor_row(floor_runs, bare_runs),
             **results["pages"],
         }
+        RESULTS.write_text(json.dumps(results, indent=2) + "\n")  # kept if a later part fails
         print("Running the meeting load test…", flush=True)
         bare_p95 = measure(bare_port, pages.BARE_FLOOR)[0].p95_ms
         results["other"]["meeting_load"] = meeting_load.run(
             port, large, meeting, server.pid, bare_p95_ms=bare_p95
         )
         results["other"]["web_worker_memory"] = {"peak_rss_mb": worker_peak_rss_mb(server.pid)}
+        RESULTS.write_text(json.dumps(results, indent=2) + "\n")
 
     results["other"].update(others.measure(large))
     results["other"]["bench_total_seconds"] = round(time.monotonic() - started, 1)
