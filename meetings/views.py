@@ -295,7 +295,7 @@ def meeting_phase(request: HttpRequest, pk: int) -> HttpResponse:
     expected = request.POST.get("expected", "")
     step = services.meeting_step_back if request.POST.get("step") == "back" else None
     if not step and expected == Phase.VOTE and not _confirmed(request):
-        return redirect("meetings:confirm", request.forum.slug, meeting.pk)
+        return redirect("meetings:voting_close", request.forum.slug, meeting.pk)
     try:
         if step:
             meeting = step(meeting=meeting, actor=request.user, expected=expected)

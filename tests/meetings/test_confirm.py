@@ -27,12 +27,15 @@ def test_closing_voting_without_confirming_leads_to_the_question(voting_meeting,
     client = client_for(convenor)
     url = reverse("meetings:phase", args=[voting_meeting.forum.slug, voting_meeting.pk])
     response = client.post(url, {"expected": "vote"})
-    assert response["Location"] == _confirm_url(voting_meeting)
+    close_url = reverse(
+        "meetings:voting_close", args=[voting_meeting.forum.slug, voting_meeting.pk]
+    )
+    assert response["Location"] == close_url
+    assert client.get(_confirm_url(voting_meeting))["Location"] == close_url
     voting_meeting.refresh_from_db()
     assert voting_meeting.phase == Phase.VOTE
-    page = client.get(_confirm_url(voting_meeting)).content.decode()
-    assert "Close voting and show the results?" in page
-    assert "0 of the 0 people attending have voted." in page
+    page = client.get(close_url).content.decode()
+    assert "Close voting now?" in page
     client.post(url, {"expected": "vote", "confirm": "yes"})
     voting_meeting.refresh_from_db()
     assert voting_meeting.phase == Phase.DECIDE
