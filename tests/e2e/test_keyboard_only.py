@@ -386,8 +386,12 @@ def test_a_whole_meeting_by_keyboard(
     expect(tom_page.get_by_label("Caseloads")).to_have_value("3")
     expect(remaining).to_have_text("You have 2 dots left.")
     it_dots = tom_page.get_by_label("IT equipment")
-    tom_page.keyboard.press("Tab")
-    expect(it_dots).to_be_focused()
+    tab_to(tom_page, tom_page.get_by_role("button", name="Add a dot to IT equipment"))
+    tom_page.keyboard.press("Enter")
+    expect(it_dots).to_have_value("1")
+    expect(remaining).to_have_text("You have 1 dot left.")
+    tab_to(tom_page, it_dots, key="Shift+Tab")
+    tom_page.keyboard.press("Control+A")
     tom_page.keyboard.type("3")
     expect(remaining).to_have_text("That is 1 too many. Take some dots off.")
     press_and_load(tom_page, "Enter")  # sent anyway: refused, and the page says why
@@ -406,11 +410,12 @@ def test_a_whole_meeting_by_keyboard(
     press_and_load(priya_page, "Enter")
     tab_to(priya_page, priya_page.get_by_label("Caseloads"))
     priya_page.keyboard.type("3")
-    priya_page.keyboard.press("Tab")
+    tab_to(priya_page, priya_page.get_by_label("IT equipment"))
     priya_page.keyboard.type("2")
     press_and_load(priya_page, "Enter")
     assert_announced(priya_page, "your vote is counted")
     assert BallotReceipt.objects.filter(meeting=meeting).count() == 2
+    follow_link(priya_page, "Back to December forum meeting")
 
     # Decide: the chair waits on the button while the count updates beside it.
     close_voting = chair.get_by_role("link", name="Close voting and show the results")
@@ -418,7 +423,8 @@ def test_a_whole_meeting_by_keyboard(
     expect(chair.locator("#live")).to_contain_text("2 have voted", timeout=POLL)
     assert_focus_kept(chair, close_voting, when="the vote count changed")
     press_and_load(chair, "Enter")
-    tab_to(chair, chair.get_by_role("button", name="Yes, close voting"))
+    expect(chair.get_by_role("heading", level=1)).to_have_text("Close voting now?")
+    tab_to(chair, chair.get_by_role("button", name="Yes, close voting now"))
     press_and_load(chair, "Enter")
     expect(chair.get_by_role("heading", name="Now: Decide")).to_be_visible()
     expect(priya_page.locator("#live").get_by_role("cell", name="6")).to_be_visible(timeout=POLL)
