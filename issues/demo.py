@@ -9,7 +9,16 @@ from django.utils import timezone
 from forum_app.demo import DEMO_PEOPLE, load_sample
 from forum_app.models import Forum, Membership, Role, User
 from issues import services
-from issues.models import Category, Comment, Issue, IssueEvent, ServiceArea, Status, Support
+from issues.models import (
+    Category,
+    Comment,
+    Follow,
+    Issue,
+    IssueEvent,
+    ServiceArea,
+    Status,
+    Support,
+)
 
 DEMO_COMMENTS = [
     ("Same in our team. We raised it with our manager in March and nothing changed.", False),
@@ -65,6 +74,10 @@ def seed_issues(forum: Forum, *, seed: int = 2026) -> int:
         supporters = rng.sample(members, k=rng.randint(0, min(8, len(members))))
         Support.objects.bulk_create(
             [Support(issue=issue, user=user) for user in supporters], ignore_conflicts=True
+        )
+        followers = [*supporters, *([author] if author else [])]
+        Follow.objects.bulk_create(
+            [Follow(issue=issue, user=user) for user in followers], ignore_conflicts=True
         )
         if index % 5 == 0 and members:
             body, is_solution = DEMO_COMMENTS[(index // 5) % len(DEMO_COMMENTS)]

@@ -49,6 +49,16 @@ EXPORT_COLUMNS: dict[str, tuple[str, ...]] = {
     "meetings": ("forum", "date", "title", "phase", "attendance", "decisions"),
     "briefs": ("forum", "reference", "theme", "sent", "due", "responded", "status"),
     "commitments": ("forum", "brief_reference", "commitment", "due", "status"),
+    "you_said_we_did": (
+        "forum",
+        "brief_reference",
+        "ask",
+        "answer",
+        "reasons",
+        "commitments_done",
+        "commitments",
+        "made_a_difference",
+    ),
 }
 
 
@@ -182,13 +192,32 @@ def _brief_tables(forum: Forum, start, end) -> dict[str, list[Row]]:
         .filter(_in_period("sent_at__date", start, end))
         .select_related("theme")
         .prefetch_related(
-            "responses", Prefetch("commitments", queryset=Commitment.objects.order_by("due_on"))
+            "responses",
+            Prefetch("commitments", queryset=Commitment.objects.order_by("due_on")),
+            "difference_tallies",
         )
         .order_by("sent_at", "pk")
     )
-    brief_rows, commitment_rows = [], []
+    brief_rows, commitment_rows, outcome_rows = [], [], []
     for brief in briefs:
         responses = list(brief.responses.all())
+        commitments = list(brief.commitments.all())
+        latest = responses[-1] if responses else None
+        outcome_rows.append(
+            (
+                forum.name,
+                brief.reference,
+                brief.ask,
+                latest.get_position_display() if latest else "",
+                latest.reasons if latest else "",
+                sum(c.status == Commitment.Status.DONE for c in commitments),
+                len(commitments),
+                "; ".join(
+                    f"{tally.get_answer_display()}: {tally.count}"
+                    for tally in brief.difference_tallies.all()
+                ),
+            )
+        )
         brief_rows.append(
             (
                 forum.name,
@@ -204,7 +233,7 @@ def _brief_tables(forum: Forum, start, end) -> dict[str, list[Row]]:
             (forum.name, brief.reference, c.what, c.due_on.isoformat(), c.status)
             for c in brief.commitments.all()
         ]
-    return {"briefs": brief_rows, "commitments": commitment_rows}
+    return {"briefs": brief_rows, "commitments": commitment_rows, "you_said_we_did": outcome_rows}
 
 
 def export_tables(

@@ -97,6 +97,7 @@ class ForumReport:
     meetings: list[Row] = field(default_factory=list)
     briefs: list[Row] = field(default_factory=list)
     commitments: list[Row] = field(default_factory=list)
+    you_said_we_did: list[Row] = field(default_factory=list)
     charts: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -210,6 +211,7 @@ def forum_reports(
         ("meetings", "meetings"),
         ("briefs", "briefs"),
         ("commitments", "commitments"),
+        ("you_said_we_did", "you_said_we_did"),
     ):
         for row in tables[key]:
             getattr(report(row[0]), target).append(_readable(key, row[1:]))

@@ -19,7 +19,7 @@ from django.utils import timezone
 from escalations.models import DifferenceReceipt
 from forum_app.models import Invitation, Membership, Notification, NotificationPreference, User
 from forum_app.services import user_deactivate
-from issues.models import Comment, Issue, IssueRedaction, IssueRevision, Support
+from issues.models import Comment, Follow, Issue, IssueRedaction, IssueRevision, Support
 from meetings.models import Attendance, BallotReceipt
 from summaries.dashboard import figures_changed
 from summaries.models import ExportRecord, PulseReceipt
@@ -157,6 +157,10 @@ def personal_data_export(*, user: User) -> dict[str, Any]:
             {"issue_id": s.issue_id, "issue_title": s.issue.title, "forum": s.issue.forum.slug}
             for s in Support.objects.filter(user=user).select_related("issue__forum").order_by("pk")
         ],
+        "issues_followed": [
+            {"issue_id": f.issue_id, "issue_title": f.issue.title, "forum": f.issue.forum.slug}
+            for f in Follow.objects.filter(user=user).select_related("issue__forum").order_by("pk")
+        ],
         "meetings_attended": [_meeting(a.meeting) for a in _by_meeting(Attendance, user)],
         "ballots_cast_receipts": [_meeting(r.meeting) for r in _by_meeting(BallotReceipt, user)],
         "pulse_answered_receipts": [
@@ -245,6 +249,7 @@ def person_erase(*, user: User) -> User:
     IssueRevision.objects.filter(edited_by=user).update(edited_by=None)
     IssueRedaction.objects.filter(redacted_by=user).update(redacted_by=None)
     Support.objects.filter(user=user).delete()
+    Follow.objects.filter(user=user).delete()
     Notification.objects.filter(models.Q(recipient=user) | models.Q(email__iexact=email)).delete()
     Invitation.objects.filter(email__iexact=email).delete()
     Invitation.objects.filter(invited_by=user).update(invited_by=None)

@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 
 from forum_app.models import Invitation, Membership, Notification, User
 from forum_app.services import invitation_create
-from issues.models import Issue, Support
+from issues.models import Follow, Issue, Support
 from meetings.models import BallotReceipt, ThemeTally
 from summaries.models import PulseAnswer, PulseReceipt
 from tests.conftest import client_for
@@ -28,6 +28,7 @@ def history(forum, member, convenor):
     someone_elses = IssueFactory(forum=forum, author=convenor, title="Pool cars never free")
     comment = CommentFactory(issue=someone_elses, author=member, body="Same in the east team.")
     Support.objects.create(issue=someone_elses, user=member)
+    Follow.objects.create(issue=someone_elses, user=member)
     Support.objects.create(issue=someone_elses, user=convenor)
     meeting = MeetingFactory(forum=forum, title="March forum")
     BallotReceipt.objects.create(meeting=meeting, user=member)
@@ -60,6 +61,7 @@ def test_export_holds_what_the_person_gave_and_did(member, history):
     ]
     assert [c["comment"] for c in data["comments"]] == ["Same in the east team."]
     assert [s["issue_title"] for s in data["issues_supported"]] == ["Pool cars never free"]
+    assert [f["issue_title"] for f in data["issues_followed"]] == ["Pool cars never free"]
     assert data["ballots_cast_receipts"][0]["meeting"] == "March forum"
     assert data["pulse_answered_receipts"] == [{"forum": "childrens", "month": "2026-03"}]
     assert [n["kind"] for n in data["notifications_sent_to_you"]] == ["meeting_invite"]
@@ -132,6 +134,7 @@ def test_erasing_drops_supports_but_leaves_other_people_and_tallies(
     erase(member.email)
 
     assert Support.objects.filter(issue=history["someone_elses"]).count() == 1
+    assert not Follow.objects.filter(user=member).exists()
     assert Support.objects.filter(user=convenor).exists()
     assert Issue.objects.get(pk=history["someone_elses"].pk).author == convenor
     tally.refresh_from_db()
