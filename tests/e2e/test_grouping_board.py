@@ -88,7 +88,9 @@ def test_grouping_thirty_issues_by_keyboard_at_375_px(
         page.keyboard.press("Tab")
         expect(page.get_by_role("button", name=f"Move “{issue.title}”")).to_be_focused()
         page.keyboard.press("Enter")
-        expect(page.get_by_role("status")).to_have_text(f"“{issue.title}” moved to “{theme.name}”.")
+        expect(page.get_by_role("status")).to_have_text(
+            f"“{issue.title}” moved to “{theme.name}”.", timeout=15_000
+        )
         # Focus follows the issue to its new column, on its own "Move to" list.
         moved = page.locator(f"#theme-{theme.pk}").get_by_label(f"Move “{issue.title}” to")
         expect(moved).to_be_focused()
