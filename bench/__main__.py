@@ -125,8 +125,13 @@ def start_gunicorn(
 
 
 def stop(server: subprocess.Popen) -> None:
+    """Stop a server or worker; a busy machine may need longer than its graceful timeout."""
     server.terminate()
-    server.wait(timeout=20)
+    try:
+        server.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait(timeout=20)
 
 
 @contextmanager
