@@ -92,7 +92,7 @@ def test_a_wrong_code_changes_nothing_and_says_so_next_to_the_field(voting, memb
 def test_another_voters_code_from_another_meeting_changes_nothing(voting, member, forum, convenor):
     a = voting.themes[0]
     code = cast(client_for(member), voting.meeting, {a.pk: 1})
-    meeting2, themes2 = grouped_meeting(forum, convenor)
+    meeting2, themes2 = grouped_meeting(forum, convenor, names=("Travel", "Training"))
     meeting2 = advance_to(meeting2, convenor, Phase.VOTE)
     services.ballot_cast(meeting=meeting2, voter=member, allocations={themes2[0].pk: 1})
     with pytest.raises(Exception, match="does not match"):

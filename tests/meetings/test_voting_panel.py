@@ -75,9 +75,9 @@ def test_the_forum_home_reads_a_fixed_number_of_queries(forum, member, convenor)
     client.get(home(forum))
     with CaptureQueriesContext(connection) as few:
         client.get(home(forum))
-    for _ in range(3):
+    for number in range(3):
         meeting = advance_to(MeetingFactory(forum=forum), convenor, Phase.GROUP)
-        services.theme_create(meeting=meeting, actor=convenor, name="Caseloads")
+        services.theme_create(meeting=meeting, actor=convenor, name=f"Caseloads {number}")
         advance_to(meeting, convenor, Phase.VOTE)
         MeetingFactory(forum=forum)
     with CaptureQueriesContext(connection) as many:
