@@ -11,6 +11,7 @@ import random
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
@@ -210,9 +211,39 @@ def issue_raise_anonymous(*, forum: Forum, data: IssueData, submission: str) -> 
             "safety_risk": data.safety_risk,
         },
     }
-    if not Issue.objects.filter(submission=key).exists():
-        waiting_room.room().add(key, item)
+    room = waiting_room.room()
+    waiting = room.items()
+    if key in waiting or Issue.objects.filter(submission=key).exists():
+        return receipt  # this very form, sent again: the same code
+    if _same_words_sent(forum, data, waiting.values()):
+        raise AlreadySent
+    room.add(key, item)
     return receipt
+
+
+class AlreadySent(Exception):
+    """The same anonymous issue was sent a moment ago from a fresh copy of the form."""
+
+
+def _same_words_sent(forum: Forum, data: IssueData, waiting: Iterable[dict]) -> bool:
+    """Whether these words already wait to appear, or appeared anonymously since yesterday.
+
+    Back then Raise, or a phone restoring its tab, can load the raise page again with a new
+    one-time token and the browser's copy of what was typed, so the token alone cannot tell
+    a second send. Only the words are compared: nothing about who sent them is needed or kept.
+    """
+    for item in waiting:
+        words = item.get("data", {})
+        if (
+            item.get("kind") == "issue"
+            and item.get("forum") == forum.pk
+            and (words.get("title"), words.get("body")) == (data.title, data.body)
+        ):
+            return True
+    since = _today(forum) - timedelta(days=1)
+    return Issue.objects.filter(
+        forum=forum, is_anonymous=True, title=data.title, body=data.body, raised_on__gte=since
+    ).exists()
 
 
 def _alert_convenors(issue: Issue) -> None:

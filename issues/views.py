@@ -174,6 +174,9 @@ def issue_raise(request: HttpRequest) -> HttpResponse:
             _errors_onto(form, error)
         except WaitingRoomUnavailable:
             form.add_error(None, NOT_TAKEN)
+        except services.AlreadySent:
+            messages.info(request, ALREADY_SENT)
+            return redirect("issues:list", request.forum.slug)
         else:
             if form.anonymous:
                 return _show_receipt(request, receipt)
@@ -182,6 +185,10 @@ def issue_raise(request: HttpRequest) -> HttpResponse:
     return render(request, "issues/raise.html", {"forum": request.forum, "form": form})
 
 
+ALREADY_SENT = _(
+    "You sent this issue already, so it was not sent again. It appears within the forum's "
+    "window; follow it with the receipt code you were shown the first time."
+)
 NOT_TAKEN = _(
     "We could not take your anonymous post just now, so nothing was sent. "
     "What you wrote is still here: try again in a minute."

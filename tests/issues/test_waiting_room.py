@@ -27,6 +27,26 @@ def waiting() -> list[dict]:
     return list(waiting_room.room().items().values())
 
 
+def test_the_same_words_sent_again_from_a_fresh_form_wait_once(forum, lists, member):
+    """Back, then Raise again: the page came back with a new token and the typed words."""
+    first = send(forum, lists)
+    with pytest.raises(services.AlreadySent):
+        send(forum, lists)
+    assert len(waiting()) == 1
+    services.anonymous_publish_due(everything=True)
+    with pytest.raises(services.AlreadySent):
+        send(forum, lists)  # appeared already: still the same issue
+    assert send(forum, lists, body="Most of us hold 28 to 34 children. Some hold 40.") != first
+
+    page = client_for(member).post(
+        reverse("issues:raise", args=[forum.slug]), form_data(lists, identity="anonymous")
+    )
+    assert page.status_code == 302
+    assert page["Location"] == reverse("issues:list", args=[forum.slug])
+    assert Issue.objects.filter(forum=forum).count() == 1
+    assert len(waiting()) == 1
+
+
 def test_raising_anonymously_writes_nothing_to_the_database(forum, lists):
     send(forum, lists)
     assert not Issue.objects.exists()
@@ -38,7 +58,7 @@ def test_what_waits_names_nobody_and_holds_no_time_of_raising(forum, lists, memb
     before = time.time()
     send(forum, lists)
     (item,) = waiting()
-    assert set(item) == {"kind", "forum", "due", "receipt_hash", "data"}
+    assert set(item) == {"kind", "forum", "due", "receipt_hash", "feed_hash", "data"}
     assert set(item["data"]) == {
         "title",
         "body",
@@ -57,8 +77,8 @@ def test_what_waits_names_nobody_and_holds_no_time_of_raising(forum, lists, memb
 
 
 def test_each_post_is_due_at_its_own_random_moment_within_the_window(forum, lists):
-    for _ in range(20):
-        send(forum, lists)
+    for number in range(20):
+        send(forum, lists, title=f"Caseloads are over 30 (post {number})")
     dues = sorted(item["due"] for item in waiting())
     assert dues[-1] - dues[0] > 60  # spread over the window, not all at once
     assert dues[-1] <= time.time() + forum.anonymity_window_minutes * 60
@@ -67,8 +87,8 @@ def test_each_post_is_due_at_its_own_random_moment_within_the_window(forum, list
 def test_a_longer_window_is_a_forum_setting(forum, lists):
     forum.anonymity_window_minutes = 120
     forum.save()
-    for _ in range(20):
-        send(forum, lists)
+    for number in range(20):
+        send(forum, lists, title=f"Caseloads are over 30 (post {number})")
     assert max(item["due"] for item in waiting()) > time.time() + 30 * 60
 
 
@@ -157,7 +177,7 @@ def test_when_redis_is_down_the_raiser_is_told_and_keeps_what_they_typed(
 
 def test_the_command_publishes_everything_waiting(forum, lists, capsys):
     send(forum, lists)
-    send(forum, lists)
+    send(forum, lists, title="Pool cars are never free on Thursdays")
     call_command("publish_anonymous")
     assert Issue.objects.count() == 2
     assert "Published 2" in capsys.readouterr().out
