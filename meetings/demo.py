@@ -1,4 +1,5 @@
-"""Demo meetings: last month's, closed with themes, votes, decisions and minutes; and the next."""
+"""Demo meetings: last month's, closed with themes, votes, decisions and minutes; yesterday's
+extra meeting, still open for votes from anywhere; and the next."""
 
 from collections import Counter
 from datetime import datetime, time, timedelta
@@ -8,7 +9,7 @@ from django.utils import timezone
 from forum_app.models import Forum, Membership, Role, User
 from issues.models import Issue
 from meetings import services
-from meetings.models import Meeting, Minutes, Outcome, Phase
+from meetings.models import Meeting, Minutes, Outcome, Phase, Theme, ThemeIssue
 from meetings.services.schedule import next_meeting_times
 
 
@@ -100,6 +101,8 @@ def seed_meetings(forum: Forum) -> int:
     services.meeting_close(meeting=past, actor=convenor)
     Minutes.objects.filter(meeting=past).update(published_at=timezone.now())
 
+    _voting_now(forum, convenor, members)
+
     upcoming = past
     next_start, next_end = next_meeting_times(upcoming)
     while next_start < timezone.now() + timedelta(days=1):
@@ -116,4 +119,42 @@ def seed_meetings(forum: Forum) -> int:
             video_link="https://meet.example/childrens-forum",
         ),
     )
-    return 2
+    return 3
+
+
+def _voting_now(forum: Forum, convenor: User, members: list[User]) -> None:
+    """Yesterday's extra meeting: grouped and voted on by a few, voting still open.
+
+    The first demo member has not voted, so they can vote from a phone without having been
+    there, as members who missed a meeting do.
+    """
+    start = timezone.now().replace(minute=0, second=0, microsecond=0) - timedelta(days=1)
+    meeting = Meeting.objects.create(
+        forum=forum,
+        title="Extra forum meeting, yesterday",
+        starts_at=start,
+        ends_at=start + timedelta(hours=1),
+        place="Online only",
+        scheduled_by=convenor,
+    )
+    meeting = services.meeting_advance(meeting=meeting, actor=convenor, expected=Phase.SCHEDULED)
+    meeting = services.meeting_advance(meeting=meeting, actor=convenor, expected=Phase.REVIEW)
+    grouped = ThemeIssue.objects.values("issue")
+    issues = list(
+        Issue.objects.in_forum(forum).open().exclude(pk__in=grouped).select_related("category")
+    )
+    taken = {name.lower() for name in Theme.objects.in_forum(forum).values_list("name", flat=True)}
+    counts = Counter(i.category.name for i in issues if i.category.name.lower() not in taken)
+    for name, _count in counts.most_common(3):
+        theme = services.theme_create(meeting=meeting, actor=convenor, name=name)
+        for issue in [i for i in issues if i.category.name == name][:4]:
+            services.issue_move(meeting=meeting, actor=convenor, issue=issue, theme=theme)
+    if not meeting.meeting_themes.exists():
+        return
+    meeting = services.meeting_advance(meeting=meeting, actor=convenor, expected=Phase.GROUP)
+    themes = [mt.theme_id for mt in meeting.meeting_themes.all()]
+    for index, voter in enumerate([convenor, *members[1:5]]):
+        ballot = {themes[index % len(themes)]: 3, themes[(index + 1) % len(themes)]: 2}
+        if len(themes) == 1:
+            ballot = {themes[0]: min(3, meeting.max_dots_per_theme)}
+        services.ballot_cast(meeting=meeting, voter=voter, allocations=ballot)
