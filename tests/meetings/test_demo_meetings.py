@@ -1,4 +1,4 @@
-"""The demo shows every part of the cycle, a vote still open to those who were not there included."""
+"""The demo shows the whole cycle, a vote still open to those who were not there included."""
 
 import pytest
 from django.core.management import call_command
