@@ -130,6 +130,17 @@ class ThemeFactory(factory.django.DjangoModelFactory):
     forum = factory.SubFactory(ForumFactory)
     name = factory.Sequence(lambda n: f"Theme {n}")
 
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        """Names are unique in a forum whatever their case, so a second "Caseloads" is numbered."""
+        name, number = kwargs["name"], 1
+        while model_class.objects.filter(
+            forum=kwargs["forum"], name__iexact=kwargs["name"]
+        ).exists():
+            number += 1
+            kwargs["name"] = f"{name} ({number})"
+        return super()._create(model_class, *args, **kwargs)
+
 
 # Escalations -------------------------------------------------------------------------------
 

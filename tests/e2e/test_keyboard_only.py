@@ -186,7 +186,7 @@ def test_raise_an_issue_and_support_one_by_keyboard(page, live_server, forum_wit
     )
     impact = page.get_by_label("Impact on people who use services and on staff")
     expect(impact).to_have_attribute("aria-invalid", "true")
-    expect(impact).to_have_accessible_description("Say what the impact is.")
+    expect(impact).to_have_accessible_description(re.compile(r"^Say what the impact is\. "))
     named = page.get_by_label(re.compile(r"^Under my name"))
     anonymous = page.get_by_label("Anonymously", exact=True)
     identity = page.get_by_role("group", name="Raise it under your name or anonymously?")
