@@ -25,7 +25,9 @@ def sign_in_here(page, user, next_path: str) -> None:
     assert page.url.endswith(f"/accounts/login/?next={next_path.replace('/', '%2F')}"), page.url
     page.get_by_label("Email").fill(user.email)
     page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    # Signing in and the form page behind it can take a busy machine longer than a click's wait.
+    with page.expect_navigation(timeout=60_000):
+        page.get_by_role("button", name="Sign in").click(no_wait_after=True)
 
 
 def end_session(page) -> None:
