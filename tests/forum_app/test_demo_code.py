@@ -81,3 +81,30 @@ def test_demo_code_still_refuses_where_debug_is_switched_off(tmp_path):
     )
     assert result.returncode != 0
     assert "demo_code works only with DEBUG=1" in result.stderr
+
+
+def test_the_readme_s_other_local_commands_work_with_no_variables_set(tmp_path):
+    """`create_forum` and `similarity_report` are typed in a new terminal too."""
+    copy = tmp_path / "checkout"
+    shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns(*LEFT_OUT))
+    made = manage(copy, "migrate", "--noinput", "-v", "0", DEBUG="1")
+    assert made.returncode == 0, made.stderr
+
+    created = manage(copy, "create_forum", "Adults' Forum", "adults", "lead@council.example")
+    assert created.returncode == 0, created.stderr
+    report = manage(copy, "similarity_report", "--help")
+    assert report.returncode == 0, report.stderr
+
+
+def test_a_deployment_s_settings_are_not_replaced_by_the_local_default(tmp_path):
+    result = manage(
+        ROOT,
+        "create_forum",
+        "Adults' Forum",
+        "adults",
+        "lead@council.example",
+        SECRET_KEY="short",
+        VAR_DIR=str(tmp_path),
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY must be at least 50 random characters" in result.stderr
