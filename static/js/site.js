@@ -51,12 +51,13 @@
     summary.focus();
   }
   // A live region announces changes, not what it held when the page loaded: put the page's
-  // own messages ("Your issue has been raised.") back in a moment later so they are heard.
+  // own messages ("Your issue has been raised.") back in a moment later so they are heard,
+  // ahead of any message another script has announced meanwhile (a draft put back).
   var region = document.getElementById("messages");
   if (region && region.children.length) {
     var loaded = Array.prototype.slice.call(region.childNodes);
     region.replaceChildren();
-    setTimeout(function () { region.replaceChildren.apply(region, loaded); }, 150);
+    setTimeout(function () { region.prepend.apply(region, loaded); }, 150);
   }
   // Announce a message sent by the server in the HX-Trigger header: {"announce": "text"}.
   document.body.addEventListener("announce", function (event) { announce(event.detail.value); });

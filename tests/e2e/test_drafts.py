@@ -58,6 +58,8 @@ def test_an_anonymous_raise_typed_while_the_session_ended_comes_back_after_sign_
     )
     expect(page.get_by_label("Proposed solution")).to_have_value("Publish a caseload cap.")
     expect(page.get_by_label("Anonymously", exact=True)).to_be_checked()
+    # The page's own message comes back a moment after load; the draft's stays beside it.
+    expect(page.locator("#messages")).to_contain_text("Successfully signed in")
     expect(page.locator("#messages")).to_contain_text(RESTORED)
     assert_accessible(page)
     assert not Issue.objects.exists()
