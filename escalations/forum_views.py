@@ -31,13 +31,13 @@ from escalations.models import (
     ProgressNote,
 )
 from escalations.pdf import render_brief_html, render_brief_pdf
-from escalations.permissions import can_write_briefs, get_brief_in_forum
+from escalations.permissions import get_brief_in_forum
 from escalations.services import briefs as services
 from escalations.services.versions import version_history
 from escalations.uploads import cap_uploads
 from forum_app.http import post_only
 from forum_app.once import sent_once
-from forum_app.permissions import CONVENORS, MEMBERS, forum_role_required
+from forum_app.permissions import can, forum_ability_required
 from meetings.models import Decision, Outcome, Theme
 
 
@@ -63,10 +63,10 @@ def brief_detail_queryset():
     )
 
 
-@forum_role_required(MEMBERS | CONVENORS)
+@forum_ability_required("take_part")
 def brief_list(request: HttpRequest) -> HttpResponse:
     forum = request.forum
-    writer = can_write_briefs(request.membership)
+    writer = can(request.membership, "write_briefs")
     briefs = Brief.objects.in_forum(forum).select_related("theme")
     if not writer:
         briefs = briefs.sent()
@@ -81,11 +81,11 @@ def brief_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "escalations/forum_briefs.html",
-        {"forum": forum, "briefs": briefs, "waiting": waiting, "can_write": writer},
+        {"forum": forum, "briefs": briefs, "waiting": waiting},
     )
 
 
-@forum_role_required(MEMBERS | CONVENORS)
+@forum_ability_required("take_part")
 def you_said_we_did(request: HttpRequest) -> HttpResponse:
     """Every escalation: the ask, the leader's answer, commitments and whether it helped."""
     forum = request.forum
@@ -110,7 +110,7 @@ def _started(request: HttpRequest, brief: Brief) -> HttpResponse:
 
 
 @post_only("forum_briefs:list", keep=("slug",))
-@forum_role_required(CONVENORS)
+@forum_ability_required("write_briefs")
 @sent_once
 def brief_from_decision(request: HttpRequest, decision: int) -> HttpResponse:
     found = get_object_or_404(
@@ -126,7 +126,7 @@ def brief_from_decision(request: HttpRequest, decision: int) -> HttpResponse:
 
 
 @post_only("forum_briefs:list", keep=("slug",))
-@forum_role_required(CONVENORS)
+@forum_ability_required("write_briefs")
 @sent_once
 def brief_from_theme(request: HttpRequest, theme: int) -> HttpResponse:
     found = get_object_or_404(Theme, pk=theme, forum=request.forum)
@@ -134,9 +134,9 @@ def brief_from_theme(request: HttpRequest, theme: int) -> HttpResponse:
     return _started(request, brief)
 
 
-@forum_role_required(MEMBERS | CONVENORS)
+@forum_ability_required("take_part")
 def brief_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    writer = can_write_briefs(request.membership)
+    writer = can(request.membership, "write_briefs")
     brief = get_brief_in_forum(request.forum, pk, drafts=writer)
     brief = brief_detail_queryset().get(pk=brief.pk)
     answered = DifferenceReceipt.objects.filter(brief=brief, user=request.user).exists()
@@ -146,7 +146,6 @@ def brief_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "forum": request.forum,
             "brief": brief,
-            "can_write": writer,
             "status_form": StatusForm(initial={"status": brief.status}),
             "difference_form": DifferenceForm(),
             "answered": answered,
@@ -156,7 +155,7 @@ def brief_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@forum_role_required(CONVENORS)
+@forum_ability_required("write_briefs")
 def brief_edit(request: HttpRequest, pk: int) -> HttpResponse:
     brief = get_brief_in_forum(request.forum, pk, drafts=True)
     initial = {
@@ -186,7 +185,7 @@ def brief_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @post_only("forum_briefs:edit")
-@forum_role_required(CONVENORS)
+@forum_ability_required("write_briefs")
 def brief_figure_remove(request: HttpRequest, pk: int, figure: int) -> HttpResponse:
     brief = get_brief_in_forum(request.forum, pk, drafts=True)
     found = get_object_or_404(BriefFigure, pk=figure, brief=brief)
@@ -200,7 +199,7 @@ def brief_figure_remove(request: HttpRequest, pk: int, figure: int) -> HttpRespo
     return redirect("forum_briefs:edit", request.forum.slug, brief.pk)
 
 
-@forum_role_required(CONVENORS)
+@forum_ability_required("write_briefs")
 def brief_preview(request: HttpRequest, pk: int) -> HttpResponse:
     brief = get_brief_in_forum(request.forum, pk, drafts=True)
     snapshot = services.brief_snapshot(brief, version=None, sent_at=brief.updated_at)
@@ -210,7 +209,7 @@ def brief_preview(request: HttpRequest, pk: int) -> HttpResponse:
     return HttpResponse(html)
 
 
-@forum_role_required(CONVENORS)
+@forum_ability_required("write_briefs")
 def brief_draft_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     brief = get_brief_in_forum(request.forum, pk, drafts=True)
     snapshot = services.brief_snapshot(brief, version=None, sent_at=brief.updated_at)
@@ -233,14 +232,14 @@ def _check_page(request: HttpRequest, brief: Brief, form: SendForm, status: int 
     return render(request, "escalations/brief_check.html", context, status=status)
 
 
-@forum_role_required(CONVENORS)
+@forum_ability_required("write_briefs")
 def brief_check(request: HttpRequest, pk: int) -> HttpResponse:
     brief = get_brief_in_forum(request.forum, pk, drafts=True)
     return _check_page(request, brief, SendForm())
 
 
 @post_only("forum_briefs:check")
-@forum_role_required(CONVENORS)
+@forum_ability_required("write_briefs")
 @sent_once
 def brief_send(request: HttpRequest, pk: int) -> HttpResponse:
     brief = get_brief_in_forum(request.forum, pk, drafts=True)
@@ -262,7 +261,7 @@ def brief_send(request: HttpRequest, pk: int) -> HttpResponse:
     return _check_page(request, brief, form, status=400)
 
 
-@forum_role_required(MEMBERS | CONVENORS)
+@forum_ability_required("take_part")
 def version_pdf(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     brief = get_brief_in_forum(request.forum, pk, drafts=False)
     version = get_object_or_404(BriefVersion, brief=brief, number=number)
@@ -270,7 +269,7 @@ def version_pdf(request: HttpRequest, pk: int, number: int) -> HttpResponse:
 
 
 @post_only("forum_briefs:detail")
-@forum_role_required(CONVENORS)
+@forum_ability_required("write_briefs")
 def brief_status(request: HttpRequest, pk: int) -> HttpResponse:
     brief = get_brief_in_forum(request.forum, pk, drafts=False)
     form = StatusForm(request.POST)
@@ -285,7 +284,7 @@ def brief_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @post_only("forum_briefs:detail")
-@forum_role_required(MEMBERS | CONVENORS)
+@forum_ability_required("take_part")
 def brief_difference(request: HttpRequest, pk: int) -> HttpResponse:
     brief = get_brief_in_forum(request.forum, pk, drafts=False)
     form = DifferenceForm(request.POST)
@@ -305,7 +304,7 @@ def brief_difference(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @csrf_exempt
-@forum_role_required(MEMBERS | CONVENORS)
+@forum_ability_required("take_part")
 def brief_verify(request: HttpRequest) -> HttpResponse:
     """Check a PDF or a fingerprint against what the forum signed.
 

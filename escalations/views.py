@@ -16,12 +16,12 @@ from escalations.services import briefs as services
 from escalations.services.versions import version_history
 from forum_app.http import post_only
 from forum_app.once import sent_once
-from forum_app.permissions import LEADERS, role_anywhere_required
+from forum_app.permissions import ability_anywhere_required
 
 PAGE_SIZE = 20
 
 
-@role_anywhere_required(LEADERS)
+@ability_anywhere_required("answer_briefs")
 def briefs_for_me(request: HttpRequest) -> HttpResponse:
     forums = [membership.forum for membership in request.memberships]
     briefs = (
@@ -66,12 +66,12 @@ def _leader_page(request, brief, *, response_form=None, commitment_form=None, st
     )
 
 
-@role_anywhere_required(LEADERS)
+@ability_anywhere_required("answer_briefs")
 def brief(request: HttpRequest, pk: int) -> HttpResponse:
     return _leader_page(request, get_brief_for_leader(request.user, pk))
 
 
-@role_anywhere_required(LEADERS)
+@ability_anywhere_required("answer_briefs")
 def version_pdf(request: HttpRequest, pk: int, number: int) -> HttpResponse:
     found = get_brief_for_leader(request.user, pk)
     version = get_object_or_404(BriefVersion, brief=found, number=number)
@@ -79,7 +79,7 @@ def version_pdf(request: HttpRequest, pk: int, number: int) -> HttpResponse:
 
 
 @post_only("escalations:brief", keep=("pk",))
-@role_anywhere_required(LEADERS)
+@ability_anywhere_required("answer_briefs")
 def acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     found = get_brief_for_leader(request.user, pk)
     services.brief_acknowledge(brief=found, actor=request.user)
@@ -88,7 +88,7 @@ def acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @post_only("escalations:brief", keep=("pk",))
-@role_anywhere_required(LEADERS)
+@ability_anywhere_required("answer_briefs")
 @sent_once
 def respond(request: HttpRequest, pk: int) -> HttpResponse:
     found = get_brief_for_leader(request.user, pk)
@@ -105,7 +105,7 @@ def respond(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @post_only("escalations:brief", keep=("pk",))
-@role_anywhere_required(LEADERS)
+@ability_anywhere_required("answer_briefs")
 @sent_once
 def commitment_add(request: HttpRequest, pk: int) -> HttpResponse:
     found = get_brief_for_leader(request.user, pk)
@@ -122,7 +122,7 @@ def commitment_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @post_only("escalations:briefs_for_me", keep=())
-@role_anywhere_required(LEADERS)
+@ability_anywhere_required("answer_briefs")
 @sent_once
 def commitment_update(request: HttpRequest, pk: int) -> HttpResponse:
     commitment = get_commitment_for_leader(request.user, pk)

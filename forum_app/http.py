@@ -6,8 +6,34 @@ from functools import wraps
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.urls import reverse
+from django_htmx.middleware import HtmxDetails
+
+from forum_app.models import Forum, Membership
 
 URL_ARGUMENTS = ("slug", "pk")
+
+
+class HtmxRequest(HttpRequest):
+    """Any request: django-htmx's middleware adds ``htmx`` (falsy unless htmx sent it)."""
+
+    htmx: HtmxDetails
+
+
+class ForumRequest(HtmxRequest):
+    """A request to a forum's page, as ``forum_ability_required`` lets it through.
+
+    The decorator sets ``forum`` (from the URL's slug) and ``membership`` (the signed-in
+    person's active membership of it, holding the ability the view asked for).
+    """
+
+    forum: Forum
+    membership: Membership
+
+
+class LeaderRequest(HtmxRequest):
+    """A request ``ability_anywhere_required`` let through, with the memberships holding it."""
+
+    memberships: list[Membership]
 
 
 def post_only(to: str, *, keep: Iterable[str] = URL_ARGUMENTS) -> Callable:

@@ -1,28 +1,120 @@
-"""Who may reach what. Every access rule of the project lives here.
+"""Who may do what. The one table of roles and abilities, and the guards that read it.
 
-Deny by default: views declare the roles that may use them with ``forum_role_required``;
+To change who may run a meeting (or anything else), change ``ABILITIES`` below: views,
+services, templates and the navigation all ask ``can(membership, ability)`` and nothing
+else compares roles.
+
+Deny by default: views declare the ability they need with ``forum_ability_required``;
 anything outside a person's reach answers 404, so its existence is not revealed.
 Privileged roles (convenor, steward, leader) and site admins must have two-factor
 authentication switched on before they reach their pages.
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from functools import wraps
 
 from allauth.mfa.adapter import get_adapter as get_mfa_adapter
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from forum_app.models import PARTICIPANT_ROLES, PRIVILEGED_ROLES, Forum, Membership, Role
+from forum_app.models import PRIVILEGED_ROLES, Forum, Membership, Role
 
-MEMBERS = PARTICIPANT_ROLES
-CONVENORS = frozenset({Role.CONVENOR})
-STEWARDS = frozenset({Role.STEWARD})
-LEADERS = frozenset({Role.LEADER})
+# Who may do what, by role. Each ability is named by what it lets a person do.
+ABILITIES: dict[str, frozenset[str]] = {
+    # Read and raise issues, comment, attend meetings and vote, read sent briefs, see the
+    # dashboard: everything a forum's own people share.
+    "take_part": frozenset({Role.MEMBER, Role.CONVENOR}),
+    # Hide, merge, change the status of and edit any issue or comment.
+    "moderate_issues": frozenset({Role.CONVENOR}),
+    # Schedule meetings, change their phases, shape the agenda and themes, record decisions
+    # and minutes.
+    "run_meetings": frozenset({Role.CONVENOR}),
+    # Draft, edit and send briefs to senior leaders; cite figures in them.
+    "write_briefs": frozenset({Role.CONVENOR}),
+    # Approve and decline requests to join, invite people, revoke invitations.
+    "manage_members": frozenset({Role.CONVENOR}),
+    # See and send again the forum's emails that could not be delivered.
+    "resend_emails": frozenset({Role.CONVENOR}),
+    # Read the briefs addressed to them, acknowledge, respond and make commitments.
+    "answer_briefs": frozenset({Role.LEADER}),
+    # Export the anonymous summaries of the forums they steward.
+    "export_summaries": frozenset({Role.STEWARD}),
+}
+
+
+def roles_that_can(ability: str) -> frozenset[str]:
+    """The roles holding ``ability``; an unknown name is a programming error."""
+    try:
+        return ABILITIES[ability]
+    except KeyError:
+        raise ValueError(f"Unknown ability {ability!r}; see ABILITIES") from None
+
+
+def can(membership: Membership | None, ability: str) -> bool:
+    """True when this active membership holds ``ability``. No membership can do nothing."""
+    allowed = roles_that_can(ability)
+    return membership is not None and membership.is_active and membership.role in allowed
+
+
+# What a service says when someone without the ability tries a change.
+REFUSALS = {
+    "run_meetings": gettext_lazy("Only a convenor of this forum can do that."),
+}
+
+
+def membership_in(forum: Forum, user) -> Membership | None:
+    """The person's active membership of ``forum``, or None."""
+    if user is None or not user.is_authenticated:
+        return None
+    return Membership.objects.active().filter(forum=forum, user=user).first()
+
+
+def can_in(forum: Forum, user, ability: str) -> bool:
+    """True when ``user`` holds ``ability`` in ``forum``; one query."""
+    return can(membership_in(forum, user), ability)
+
+
+def require(forum: Forum, user, ability: str, message: str | None = None) -> None:
+    """Refuse a change by anyone without ``ability`` in ``forum``; one query.
+
+    Services call it so that a write stays safe whoever calls it (a view, a task, a shell).
+    """
+    if not can_in(forum, user, ability):
+        raise ValidationError(
+            message or REFUSALS.get(ability) or _("Your role in this forum cannot do that.")
+        )
+
+
+def can_edit_issue(membership: Membership, issue) -> bool:
+    """The named raiser and moderators may edit; nobody may edit a merged issue."""
+    if issue.merged_into_id is not None:
+        return False
+    if can(membership, "moderate_issues"):
+        return True
+    return not issue.is_anonymous and issue.author_id == membership.user_id
+
+
+class Abilities:
+    """What one membership may do, for templates: ``{% if can.run_meetings %}``."""
+
+    def __init__(self, membership: Membership | None):
+        self.membership = membership
+
+    def __getitem__(self, ability: str) -> bool:
+        if ability not in ABILITIES:
+            raise KeyError(ability)
+        return can(self.membership, ability)
+
+    def __getattr__(self, ability: str) -> bool:
+        if ability.startswith("_") or ability not in ABILITIES:
+            raise AttributeError(ability)
+        return can(self.membership, ability)
 
 
 def has_mfa(user) -> bool:
@@ -46,18 +138,12 @@ def mfa_setup_redirect(request: HttpRequest) -> HttpResponse:
     return redirect(f"/accounts/2fa/totp/activate/?next={request.get_full_path()}")
 
 
-def active_membership(user, forum: Forum) -> Membership | None:
-    if not user.is_authenticated:
-        return None
-    return Membership.objects.active().filter(forum=forum, user=user).first()
-
-
-def get_forum_for(user, slug: str, roles: Iterable[str]) -> tuple[Forum, Membership]:
-    """The forum and the person's membership, or 404 when they hold none of ``roles`` in it."""
+def get_forum_for(user, slug: str, ability: str) -> tuple[Forum, Membership]:
+    """The forum and the person's membership, or 404 when they lack ``ability`` in it."""
     membership = (
         Membership.objects.active()
         .select_related("forum")
-        .filter(forum__slug=slug, user=user, role__in=list(roles))
+        .filter(forum__slug=slug, user=user, role__in=list(roles_that_can(ability)))
         .first()
     )
     if membership is None:
@@ -65,19 +151,20 @@ def get_forum_for(user, slug: str, roles: Iterable[str]) -> tuple[Forum, Members
     return membership.forum, membership
 
 
-def forum_role_required(roles: Iterable[str]) -> Callable:
-    """Let a view through only for active members of the forum in ``slug`` with one of ``roles``.
+def forum_ability_required(ability: str) -> Callable:
+    """Let a view through only for active members of the forum in ``slug`` with ``ability``.
 
-    Sets ``request.forum`` and ``request.membership``, shows times in the forum's time zone,
-    and sends privileged roles without two-factor authentication to set it up.
+    Sets ``request.forum`` and ``request.membership`` (see ``forum_app.http.ForumRequest``),
+    shows times in the forum's time zone, and sends privileged roles without two-factor
+    authentication to set it up.
     """
-    allowed = frozenset(roles)
+    roles_that_can(ability)  # fail at import time on a misspelt ability
 
     def decorator(view: Callable) -> Callable:
         @login_required
         @wraps(view)
         def wrapper(request: HttpRequest, slug: str, *args, **kwargs) -> HttpResponse:
-            forum, membership = get_forum_for(request.user, slug, allowed)
+            forum, membership = get_forum_for(request.user, slug, ability)
             if needs_mfa(request.user, membership.role):
                 return mfa_setup_redirect(request)
             request.forum = forum
@@ -90,9 +177,12 @@ def forum_role_required(roles: Iterable[str]) -> Callable:
     return decorator
 
 
-def role_anywhere_required(roles: Iterable[str]) -> Callable:
-    """Let a view through for people holding one of ``roles`` in any forum (e.g. leaders)."""
-    allowed = frozenset(roles)
+def ability_anywhere_required(ability: str) -> Callable:
+    """Let a view through for people holding ``ability`` in any forum (e.g. leaders).
+
+    Sets ``request.memberships`` to the memberships that hold it.
+    """
+    roles = list(roles_that_can(ability))
 
     def decorator(view: Callable) -> Callable:
         @login_required
@@ -101,7 +191,7 @@ def role_anywhere_required(roles: Iterable[str]) -> Callable:
             memberships = list(
                 Membership.objects.active()
                 .select_related("forum")
-                .filter(user=request.user, role__in=list(allowed))
+                .filter(user=request.user, role__in=roles)
             )
             if not memberships:
                 raise Http404
@@ -113,10 +203,6 @@ def role_anywhere_required(roles: Iterable[str]) -> Callable:
         return wrapper
 
     return decorator
-
-
-def can_manage_members(membership: Membership) -> bool:
-    return membership.role == Role.CONVENOR
 
 
 def home_for(user) -> str | None:

@@ -18,7 +18,7 @@ from forum_app.forms import InvitationForm, JoinForm
 from forum_app.http import post_only
 from forum_app.middleware import session_seconds_left, touch_session
 from forum_app.models import Invitation, Membership
-from forum_app.permissions import CONVENORS, MEMBERS, forum_role_required, home_for
+from forum_app.permissions import forum_ability_required, home_for
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -71,12 +71,12 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
-@forum_role_required(MEMBERS)
+@forum_ability_required("take_part")
 def forum_home(request: HttpRequest) -> HttpResponse:
     return render(request, "forum_app/forum_home.html", {"forum": request.forum})
 
 
-@forum_role_required(CONVENORS)
+@forum_ability_required("manage_members")
 def forum_members(request: HttpRequest) -> HttpResponse:
     forum = request.forum
     form = InvitationForm(request.POST or None)
@@ -107,7 +107,7 @@ def _pending_membership(request: HttpRequest, pk: int) -> Membership:
 
 
 @post_only("forum_members", keep=("slug",))
-@forum_role_required(CONVENORS)
+@forum_ability_required("manage_members")
 def membership_approve(request: HttpRequest, pk: int) -> HttpResponse:
     membership = _pending_membership(request, pk)
     try:
@@ -119,7 +119,7 @@ def membership_approve(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @post_only("forum_members", keep=("slug",))
-@forum_role_required(CONVENORS)
+@forum_ability_required("manage_members")
 def membership_decline(request: HttpRequest, pk: int) -> HttpResponse:
     membership = _pending_membership(request, pk)
     try:
@@ -131,7 +131,7 @@ def membership_decline(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @post_only("forum_members", keep=("slug",))
-@forum_role_required(CONVENORS)
+@forum_ability_required("manage_members")
 def invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     invitation = get_object_or_404(Invitation, pk=pk, forum=request.forum)
     services.invitation_revoke(invitation=invitation, actor=request.user)

@@ -15,7 +15,7 @@ from django_htmx.http import trigger_client_event
 
 from forum_app.http import post_only
 from forum_app.once import sent_once
-from forum_app.permissions import CONVENORS, MEMBERS, forum_role_required
+from forum_app.permissions import can, can_edit_issue, forum_ability_required
 from issues import receipts, services, similar
 from issues.forms import (
     CommentForm,
@@ -30,7 +30,7 @@ from issues.forms import (
     StatusForm,
 )
 from issues.models import TEXT_LIMIT, TITLE_LIMIT, Comment, Issue
-from issues.permissions import can_edit, can_moderate, get_comment_for, get_issue_for
+from issues.permissions import get_comment_for, get_issue_for
 from issues.waiting_room import WaitingRoomUnavailable
 
 PAGE_SIZE = 20
@@ -44,10 +44,10 @@ def _errors_onto(form, error: ValidationError) -> None:
         form.add_error(None, error)
 
 
-@forum_role_required(MEMBERS)
+@forum_ability_required("take_part")
 def issue_list(request: HttpRequest) -> HttpResponse:
     form = FilterForm(request.GET or None, forum=request.forum)
-    moderator = can_moderate(request.membership)
+    moderator = can(request.membership, "moderate_issues")
     issues = (
         Issue.objects.in_forum(request.forum)
         .listed()
@@ -64,7 +64,6 @@ def issue_list(request: HttpRequest) -> HttpResponse:
         "form": form,
         "page": page,
         "query": query.urlencode(),
-        "moderator": moderator,
     }
     template = "issues/list.html#results" if request.htmx else "issues/list.html"
     return render(request, template, context)
@@ -110,7 +109,7 @@ def _similar_to_typed(request: HttpRequest, data) -> dict:
 
 @never_cache
 @post_only("issues:raise", keep=("slug",))
-@forum_role_required(MEMBERS)
+@forum_ability_required("take_part")
 def issue_similar(request: HttpRequest) -> HttpResponse:
     """Answer “Is this already raised?” while a person types on the raise page.
 
@@ -121,16 +120,15 @@ def issue_similar(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
-@forum_role_required(MEMBERS)
+@forum_ability_required("take_part")
 def issue_similar_to(request: HttpRequest, pk: int) -> HttpResponse:
     """An issue's "Similar issues", which its page loads after showing everything else."""
     issue = get_issue_for(request, pk)
-    moderator = can_moderate(request.membership)
+    moderator = can(request.membership, "moderate_issues")
     show_content = moderator or not issue.hidden
     context = {
         "forum": request.forum,
         "issue": issue,
-        "moderator": moderator,
         "show_content": show_content,
         "similar": [],
     }
@@ -147,7 +145,7 @@ def issue_similar_to(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @never_cache
-@forum_role_required(MEMBERS)
+@forum_ability_required("take_part")
 def issue_raise(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and "check_similar" in request.POST:
         # Without JavaScript: show the page again, everything typed kept, with the matches.
@@ -222,7 +220,7 @@ def _show_receipt(request: HttpRequest, receipt: str) -> HttpResponse:
 
 @never_cache
 @require_GET
-@forum_role_required(MEMBERS)
+@forum_ability_required("take_part")
 def issue_receipt(request: HttpRequest) -> HttpResponse:
     """The receipt code of the anonymous issue this browser has just raised."""
     receipt = request.get_signed_cookie(
@@ -247,7 +245,7 @@ def issue_receipt(request: HttpRequest) -> HttpResponse:
 
 
 def _detail_context(request: HttpRequest, issue: Issue, **extra) -> dict:
-    moderator = can_moderate(request.membership)
+    moderator = can(request.membership, "moderate_issues")
     support_count, supported_by_me, followed_by_me = (
         Issue.objects.filter(pk=issue.pk)
         .with_counts()
@@ -267,22 +265,21 @@ def _detail_context(request: HttpRequest, issue: Issue, **extra) -> dict:
         "revisions": issue.revisions.all(),
         "redactions": issue.redactions.select_related("redacted_by"),
         "merged_issues": issue.merged_issues.only("pk", "title", "forum_id"),
-        "moderator": moderator,
-        "can_edit": can_edit(request.membership, issue),
+        "can_edit": can_edit_issue(request.membership, issue),
         "show_content": moderator or not issue.hidden,
         "comment_form": CommentForm(),
         **extra,
     }
 
 
-@forum_role_required(MEMBERS)
+@forum_ability_required("take_part")
 def issue_detail(request: HttpRequest, pk: int) -> HttpResponse:
     issue = get_issue_for(request, pk)
     return render(request, "issues/detail.html", _detail_context(request, issue))
 
 
 @post_only("issues:detail")
-@forum_role_required(MEMBERS)
+@forum_ability_required("take_part")
 def issue_support(request: HttpRequest, pk: int) -> HttpResponse:
     issue = get_issue_for(request, pk)
     level = messages.SUCCESS
@@ -352,7 +349,7 @@ def _support_with_comment(request: HttpRequest, issue: Issue) -> HttpResponse:
 
 
 @post_only("issues:detail")
-@forum_role_required(MEMBERS)
+@forum_ability_required("take_part")
 def issue_follow_toggle(request: HttpRequest, pk: int) -> HttpResponse:
     """Follow an issue, or stop following it; followers hear what becomes of it."""
     issue = get_issue_for(request, pk)
@@ -370,7 +367,7 @@ def issue_follow_toggle(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @post_only("issues:detail")
-@forum_role_required(MEMBERS)
+@forum_ability_required("take_part")
 @sent_once
 def comment_post(request: HttpRequest, pk: int) -> HttpResponse:
     issue = get_issue_for(request, pk)
@@ -399,10 +396,10 @@ def comment_post(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-@forum_role_required(MEMBERS)
+@forum_ability_required("take_part")
 def issue_edit(request: HttpRequest, pk: int) -> HttpResponse:
     issue = get_issue_for(request, pk)
-    if not can_edit(request.membership, issue):
+    if not can_edit_issue(request.membership, issue):
         messages.error(request, _("Only the person who raised it or a convenor can edit this."))
         return redirect(issue.get_absolute_url())
     initial = EditForm.initial_for(issue)
@@ -416,7 +413,7 @@ def issue_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user,
                 data=form.issue_data(),
                 expected_version=form.cleaned_data["version"],
-                redact=form.cleaned_data["redact"] and can_moderate(request.membership),
+                redact=form.cleaned_data["redact"] and can(request.membership, "moderate_issues"),
             )
         except services.EditConflict as conflict:
             retry = EditForm(
@@ -434,7 +431,6 @@ def issue_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "forum": request.forum,
         "issue": issue,
         "form": form,
-        "moderator": can_moderate(request.membership),
     }
     return render(request, "issues/edit.html", context)
 
@@ -451,7 +447,7 @@ def _manage_page(request: HttpRequest, issue: Issue, status: int = 200, **forms)
     return render(request, "issues/manage.html", context, status=status)
 
 
-@forum_role_required(CONVENORS)
+@forum_ability_required("moderate_issues")
 def issue_manage(request: HttpRequest, pk: int) -> HttpResponse:
     issue = get_issue_for(request, pk)
     into = request.GET.get("into", "")  # "Merge into this…" from the similar issues
@@ -460,7 +456,7 @@ def issue_manage(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @post_only("issues:manage")
-@forum_role_required(CONVENORS)
+@forum_ability_required("moderate_issues")
 def issue_set_status(request: HttpRequest, pk: int) -> HttpResponse:
     issue = get_issue_for(request, pk)
     form = StatusForm(request.POST)
@@ -476,7 +472,7 @@ def issue_set_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @post_only("issues:manage")
-@forum_role_required(CONVENORS)
+@forum_ability_required("moderate_issues")
 def issue_merge(request: HttpRequest, pk: int) -> HttpResponse:
     issue = get_issue_for(request, pk)
     form = MergeForm(request.POST, issue=issue)
@@ -492,7 +488,7 @@ def issue_merge(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @post_only("issues:manage")
-@forum_role_required(CONVENORS)
+@forum_ability_required("moderate_issues")
 def issue_hide(request: HttpRequest, pk: int) -> HttpResponse:
     issue = get_issue_for(request, pk)
     form = HideForm(request.POST)
@@ -503,7 +499,7 @@ def issue_hide(request: HttpRequest, pk: int) -> HttpResponse:
     return _manage_page(request, issue, hide_form=form)
 
 
-@forum_role_required(CONVENORS)
+@forum_ability_required("moderate_issues")
 def comment_hide(request: HttpRequest, pk: int) -> HttpResponse:
     comment: Comment = get_comment_for(request, pk)
     form = ReasonForm(request.POST if request.method == "POST" else None)
@@ -591,7 +587,7 @@ def _clock(when) -> str:
 
 
 @never_cache
-@forum_role_required(MEMBERS)
+@forum_ability_required("take_part")
 def issue_follow(request: HttpRequest) -> HttpResponse:
     """Find an anonymous issue by its receipt code; the code travels only in the POST body."""
     if request.method != "POST":
@@ -606,7 +602,7 @@ def issue_follow(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @post_only("issues:follow", keep=("slug",))
-@forum_role_required(MEMBERS)
+@forum_ability_required("take_part")
 def issue_follow_update(request: HttpRequest) -> HttpResponse:
     """Post an update as the anonymous raiser; the code comes back in a hidden field."""
     form = FollowForm({"receipt": request.POST.get("receipt", "")})

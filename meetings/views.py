@@ -19,7 +19,7 @@ from django_htmx.http import trigger_client_event
 
 from forum_app.http import post_only
 from forum_app.once import sent_once
-from forum_app.permissions import CONVENORS, MEMBERS, forum_role_required
+from forum_app.permissions import can, forum_ability_required
 from issues.models import Issue
 from meetings import live, services
 from meetings.agenda import follow_up_entries
@@ -52,7 +52,7 @@ from meetings.models import (
     ThemeStatus,
 )
 from meetings.pdf import minutes_pdf
-from meetings.permissions import can_run, get_meeting_for
+from meetings.permissions import get_meeting_for
 from meetings.services import voting
 from meetings.services.decisions import minutes_context
 from meetings.services.schedule import default_start, members_to_invite
@@ -73,7 +73,7 @@ def _refused(request: HttpRequest, url: str, error: ValidationError) -> HttpResp
     return redirect(url)
 
 
-@forum_role_required(MEMBERS)
+@forum_ability_required("take_part")
 def meeting_list(request: HttpRequest) -> HttpResponse:
     forum = request.forum
     meetings = Meeting.objects.in_forum(forum).select_related("forum")
@@ -83,12 +83,11 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
         "forum": forum,
         "upcoming": upcoming,
         "past": past,
-        "can_run": can_run(request.membership),
     }
     return render(request, "meetings/list.html", context)
 
 
-@forum_role_required(CONVENORS)
+@forum_ability_required("run_meetings")
 @sent_once
 def meeting_schedule(request: HttpRequest) -> HttpResponse:
     forum = request.forum
@@ -119,7 +118,7 @@ def meeting_schedule(request: HttpRequest) -> HttpResponse:
     return render(request, "meetings/schedule.html", {"forum": forum, "form": form})
 
 
-@forum_role_required(CONVENORS)
+@forum_ability_required("run_meetings")
 def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for(request, pk)
     if meeting.phase != Phase.SCHEDULED:
@@ -144,7 +143,7 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @post_only("meetings:detail")
-@forum_role_required(CONVENORS)
+@forum_ability_required("run_meetings")
 def meeting_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for(request, pk)
     try:
@@ -157,7 +156,7 @@ def meeting_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-@forum_role_required(MEMBERS)
+@forum_ability_required("take_part")
 def meeting_calendar(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for(request, pk)
     ics = meeting_ics(meeting, attendee=(str(request.user), request.user.email))
@@ -193,7 +192,6 @@ def _live_context(request: HttpRequest, meeting: Meeting, voted: bool | None = N
     context = {
         "forum": request.forum,
         "meeting": meeting,
-        "can_run": can_run(request.membership),
         "attendance": meeting.attendances.count(),
         "phases": [(phase.value, phase.label) for phase in PHASE_ORDER],
     }
@@ -235,14 +233,14 @@ def live_etag(request: HttpRequest, pk: int) -> str | None:
     return state.etag if state else None
 
 
-@forum_role_required(MEMBERS)
+@forum_ability_required("take_part")
 def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for(request, pk)
     context = _live_context(request, meeting)
     context["attending"] = meeting.attendances.filter(user=request.user).exists()
     context["etag"] = live_etag(request, meeting.pk)
     context["agenda_form"] = AgendaItemForm()
-    if context["can_run"] and meeting.phase in voting.WINDOW_PHASES:
+    if can(request.membership, "run_meetings") and meeting.phase in voting.WINDOW_PHASES:
         context["window_form"] = VotingWindowForm(meeting=meeting)
         if meeting.voting_closes_at:
             context["voting_closes"] = voting.closes_text(meeting)
@@ -251,14 +249,14 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @never_cache
 @require_GET
-@forum_role_required(MEMBERS)
+@forum_ability_required("take_part")
 @condition(etag_func=live_etag)
 def meeting_live(request: HttpRequest, pk: int) -> HttpResponse:
     """The live part; the members' version comes from the cache once rendered (meetings/live.py)."""
     state = live.live_state(request, pk)
     if state is None:
         raise Http404
-    if can_run(request.membership):
+    if can(request.membership, "run_meetings"):
         meeting = get_meeting_for(request, pk)
         context = _live_context(request, meeting) | {"etag": state.etag}
         return render(request, "meetings/detail.html#live", context)
@@ -273,7 +271,7 @@ def meeting_live(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @post_only("meetings:detail")
-@forum_role_required(MEMBERS)
+@forum_ability_required("take_part")
 def meeting_attend(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for(request, pk)
     services.meeting_attend(meeting=meeting, user=request.user)
@@ -289,7 +287,7 @@ PHASE_MESSAGES = {
 
 
 @post_only("meetings:detail")
-@forum_role_required(CONVENORS)
+@forum_ability_required("run_meetings")
 def meeting_phase(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for(request, pk)
     expected = request.POST.get("expected", "")
@@ -327,7 +325,7 @@ def _step_to_confirm(meeting: Meeting) -> str | None:
     return None
 
 
-@forum_role_required(CONVENORS)
+@forum_ability_required("run_meetings")
 def meeting_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     """Ask before closing voting, closing the meeting or publishing the minutes.
 
@@ -352,7 +350,7 @@ def meeting_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @post_only("meetings:detail")
-@forum_role_required(CONVENORS)
+@forum_ability_required("run_meetings")
 def meeting_close(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for(request, pk)
     if not _confirmed(request):
@@ -369,7 +367,7 @@ def meeting_close(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @post_only("meetings:detail")
-@forum_role_required(CONVENORS)
+@forum_ability_required("run_meetings")
 @sent_once
 def agenda_add(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for(request, pk)
@@ -396,7 +394,7 @@ def _agenda_item(request: HttpRequest, pk: int, item_pk: int) -> AgendaItem:
 
 
 @post_only("meetings:detail")
-@forum_role_required(CONVENORS)
+@forum_ability_required("run_meetings")
 def agenda_move(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
     item = _agenda_item(request, pk, item_pk)
     url = item.meeting.get_absolute_url() + f"#agenda-item-{item.pk}"
@@ -410,7 +408,7 @@ def agenda_move(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
 
 
 @post_only("meetings:detail")
-@forum_role_required(CONVENORS)
+@forum_ability_required("run_meetings")
 def agenda_remove(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
     item = _agenda_item(request, pk, item_pk)
     url = item.meeting.get_absolute_url() + "#agenda"
@@ -422,7 +420,7 @@ def agenda_remove(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
 
 
 @post_only("meetings:detail")
-@forum_role_required(CONVENORS)
+@forum_ability_required("run_meetings")
 def agenda_order(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for(request, pk)
     order = [int(v) for v in request.POST.getlist("item") if v.isdigit()]
@@ -507,13 +505,13 @@ def _board(request: HttpRequest, meeting: Meeting, **extra) -> HttpResponse:
     return render(request, "meetings/group.html", context)
 
 
-@forum_role_required(CONVENORS)
+@forum_ability_required("run_meetings")
 def group_board(request: HttpRequest, pk: int) -> HttpResponse:
     return _board(request, get_meeting_for(request, pk))
 
 
 @post_only("meetings:group")
-@forum_role_required(CONVENORS)
+@forum_ability_required("run_meetings")
 @sent_once
 def theme_create(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for(request, pk)
@@ -533,7 +531,7 @@ def theme_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @post_only("meetings:group")
-@forum_role_required(CONVENORS)
+@forum_ability_required("run_meetings")
 def theme_change(request: HttpRequest, pk: int, theme_pk: int) -> HttpResponse:
     """Rename, merge, split, delete, or bring a theme onto (or off) this meeting's ballot."""
     meeting = get_meeting_for(request, pk)
@@ -627,7 +625,7 @@ def _moved(
 
 
 @post_only("meetings:group")
-@forum_role_required(CONVENORS)
+@forum_ability_required("run_meetings")
 def issue_move(request: HttpRequest, pk: int) -> HttpResponse:
     """Move one issue, or every ticked one, into a theme or out of all themes."""
     meeting = get_meeting_for(request, pk)
@@ -679,7 +677,7 @@ def _move_message(issues: list[Issue], theme: Theme | None) -> str:
 
 
 @post_only("meetings:group")
-@forum_role_required(CONVENORS)
+@forum_ability_required("run_meetings")
 def suggest(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for(request, pk)
     url = _group_url(request, meeting, "#suggestions")
@@ -693,7 +691,7 @@ def suggest(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @post_only("meetings:group")
-@forum_role_required(CONVENORS)
+@forum_ability_required("run_meetings")
 def suggestion_answer(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
     meeting = get_meeting_for(request, pk)
     item = get_object_or_404(
@@ -712,7 +710,7 @@ def suggestion_answer(request: HttpRequest, pk: int, item_pk: int) -> HttpRespon
 
 
 @post_only("meetings:group")
-@forum_role_required(CONVENORS)
+@forum_ability_required("run_meetings")
 def suggestion_batch(request: HttpRequest, pk: int, batch_pk: int) -> HttpResponse:
     meeting = get_meeting_for(request, pk)
     batch = get_object_or_404(
@@ -740,7 +738,7 @@ def suggestion_batch(request: HttpRequest, pk: int, batch_pk: int) -> HttpRespon
 
 
 @post_only("meetings:detail")
-@forum_role_required(CONVENORS)
+@forum_ability_required("run_meetings")
 def voting_window(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for(request, pk)
     form = VotingWindowForm(request.POST, meeting=meeting)
@@ -760,7 +758,7 @@ def voting_window(request: HttpRequest, pk: int) -> HttpResponse:
     return _done(request, url, message)
 
 
-@forum_role_required(CONVENORS)
+@forum_ability_required("run_meetings")
 def voting_close(request: HttpRequest, pk: int) -> HttpResponse:
     """Ask first, then close voting before its window ends and count the ballots."""
     meeting = get_meeting_for(request, pk)
@@ -813,7 +811,7 @@ def _dots(value) -> int:
         return 0
 
 
-@forum_role_required(MEMBERS)
+@forum_ability_required("take_part")
 def vote(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for(request, pk)
     is_open = meeting.voting_open()
@@ -880,7 +878,7 @@ def vote(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @post_only("meetings:detail")
-@forum_role_required(MEMBERS)
+@forum_ability_required("take_part")
 def meeting_rsvp(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for(request, pk)
     url = reverse("forum_home", args=[request.forum.slug]) + "#next-meeting"
@@ -946,7 +944,7 @@ def _decision_rows(meeting: Meeting, leaders, *, posted=None, bound=None, saved=
     return rows
 
 
-@forum_role_required(CONVENORS)
+@forum_ability_required("run_meetings")
 def decide(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for(request, pk)
     leaders = services.leaders_of(request.forum)
@@ -956,7 +954,7 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @post_only("meetings:decide")
-@forum_role_required(CONVENORS)
+@forum_ability_required("run_meetings")
 def decision_record(request: HttpRequest, pk: int, theme_pk: int) -> HttpResponse:
     """Save one theme's decision. With htmx only that theme's part of the page comes back;
     without, the whole page, keeping what was typed for the other themes."""
@@ -1004,17 +1002,19 @@ def _others_typed(data, theme: Theme) -> bool:
 
 def _minutes_for(request: HttpRequest, meeting: Meeting) -> Minutes:
     minutes = Minutes.objects.filter(meeting=meeting).first()
-    if minutes is None or (minutes.published_at is None and not can_run(request.membership)):
+    if minutes is None or (
+        minutes.published_at is None and not can(request.membership, "run_meetings")
+    ):
         raise Http404
     return minutes
 
 
-@forum_role_required(MEMBERS)
+@forum_ability_required("take_part")
 def minutes(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for(request, pk)
     record = _minutes_for(request, meeting)
     form = None
-    if can_run(request.membership) and record.published_at is None:
+    if can(request.membership, "run_meetings") and record.published_at is None:
         form = MinutesForm(request.POST or None, initial={"body": record.body})
         if request.method == "POST" and form.is_valid():
             try:
@@ -1031,7 +1031,11 @@ def minutes(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _minutes_page(request, meeting, record, *, form=None, correction=None, status=200):
-    if correction is None and can_run(request.membership) and record.published_at is not None:
+    if (
+        correction is None
+        and can(request.membership, "run_meetings")
+        and record.published_at is not None
+    ):
         correction = MinutesCorrectionForm(initial={"body": record.body})
     context = {
         "forum": request.forum,
@@ -1045,7 +1049,7 @@ def _minutes_page(request, meeting, record, *, form=None, correction=None, statu
 
 
 @post_only("meetings:minutes")
-@forum_role_required(CONVENORS)
+@forum_ability_required("run_meetings")
 def minutes_correct(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for(request, pk)
     record = get_object_or_404(Minutes, meeting=meeting)
@@ -1067,7 +1071,7 @@ def minutes_correct(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @post_only("meetings:minutes")
-@forum_role_required(CONVENORS)
+@forum_ability_required("run_meetings")
 def minutes_publish(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for(request, pk)
     record = get_object_or_404(Minutes, meeting=meeting)
@@ -1082,7 +1086,7 @@ def minutes_publish(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-@forum_role_required(MEMBERS)
+@forum_ability_required("take_part")
 def minutes_download(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for(request, pk)
     record = _minutes_for(request, meeting)

@@ -11,16 +11,13 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 
 from escalations.models import Brief, BriefStatus
-from escalations.permissions import can_write_briefs
 from escalations.services.briefs import brief_figure_add
 from forum_app.http import post_only
 from forum_app.once import sent_once
 from forum_app.permissions import (
-    CONVENORS,
-    MEMBERS,
-    STEWARDS,
-    forum_role_required,
-    role_anywhere_required,
+    ability_anywhere_required,
+    can,
+    forum_ability_required,
 )
 from summaries import services
 from summaries.charts import bar_chart_uri, trend_chart_uri
@@ -41,7 +38,7 @@ def _bar_chart(groups, label: str) -> str:
     return bar_chart_uri([g.label for g in groups], [g.value("issues") for g in groups], label)
 
 
-@forum_role_required(MEMBERS | CONVENORS)
+@forum_ability_required("take_part")
 def dashboard(request: HttpRequest) -> HttpResponse:
     figures = forum_dashboard(request.forum)
     issues_axis = _("Open issues")
@@ -61,7 +58,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     )
 
 
-@forum_role_required(MEMBERS | CONVENORS)
+@forum_ability_required("take_part")
 def pulse(request: HttpRequest) -> HttpResponse:
     forum = request.forum
     month = services.pulse_month(forum)
@@ -92,7 +89,7 @@ def pulse(request: HttpRequest) -> HttpResponse:
             },
         )
     answered = services.already_answered(forum=forum, user=request.user, month=month)
-    writer = can_write_briefs(request.membership)
+    writer = can(request.membership, "write_briefs")
     return render(
         request,
         "summaries/pulse.html",
@@ -105,7 +102,6 @@ def pulse(request: HttpRequest) -> HttpResponse:
             "results": list(reversed(results)),
             "trend": trend,
             "k": forum.k_anonymity,
-            "can_cite": writer,
             "draft_briefs": _draft_briefs(forum) if writer else [],
             "measures": _measures(),
         },
@@ -150,7 +146,7 @@ def pulse_figure_text(row: PulseFigures, result: PulseMonth, *, measure: str) ->
 
 
 @post_only("summaries:pulse", keep=("slug",))
-@forum_role_required(CONVENORS)
+@forum_ability_required("write_briefs")
 @sent_once
 def pulse_to_brief(request: HttpRequest) -> HttpResponse:
     forum = request.forum
@@ -191,7 +187,7 @@ def _start_export(record: ExportRecord) -> None:
         services.export_run(record_id=record.pk)
 
 
-@role_anywhere_required(STEWARDS)
+@ability_anywhere_required("export_summaries")
 def exports(request: HttpRequest) -> HttpResponse:
     forums = [membership.forum for membership in request.memberships]
     form = ExportForm(request.POST or None, forums=forums)
@@ -219,7 +215,7 @@ def _own_export(request: HttpRequest, pk: int) -> ExportRecord:
     )
 
 
-@role_anywhere_required(STEWARDS)
+@ability_anywhere_required("export_summaries")
 def export_job(request: HttpRequest, pk: int) -> HttpResponse:
     record = _own_export(request, pk)
     template = "summaries/export_job.html"
@@ -230,7 +226,7 @@ def export_job(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@role_anywhere_required(STEWARDS)
+@ability_anywhere_required("export_summaries")
 def export_download(request: HttpRequest, pk: int) -> FileResponse:
     record = _own_export(request, pk)
     if record.status != ExportStatus.DONE or not default_storage.exists(record.file_name):

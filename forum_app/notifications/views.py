@@ -29,7 +29,7 @@ from forum_app.notifications.kinds import KINDS, kind_for, listed_kinds
 from forum_app.notifications.outbox import notification_retry as retry_service
 from forum_app.notifications.outbox import notifications_retry_failed as retry_all_service
 from forum_app.notifications.preferences import preferences_for, preferences_set
-from forum_app.permissions import CONVENORS, forum_role_required
+from forum_app.permissions import forum_ability_required
 
 
 @login_required
@@ -73,7 +73,7 @@ def notification_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
 FAILED_SHOWN = 200
 
 
-@forum_role_required(CONVENORS)
+@forum_ability_required("resend_emails")
 def notifications_failed(request: HttpRequest) -> HttpResponse:
     failed = Notification.objects.filter(forum=request.forum).failed()
     rows = list(failed.select_related("recipient").order_by("-claimed_at", "-pk")[:FAILED_SHOWN])
@@ -95,7 +95,7 @@ def notifications_failed(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@forum_role_required(CONVENORS)
+@forum_ability_required("resend_emails")
 def notifications_retry_failed(request: HttpRequest) -> HttpResponse:
     """Send every failed email of the forum again: GET asks to confirm, POST does it."""
     if request.method == "POST":
@@ -121,7 +121,7 @@ def notifications_retry_failed(request: HttpRequest) -> HttpResponse:
 
 
 @post_only("notifications_failed", keep=("slug",))
-@forum_role_required(CONVENORS)
+@forum_ability_required("resend_emails")
 def notification_retry(request: HttpRequest, pk: int) -> HttpResponse:
     row = get_object_or_404(Notification, pk=pk, forum=request.forum)
     try:

@@ -20,10 +20,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from forum_app.models import Notification, User
+from forum_app.permissions import can_in
 from forum_app.sealed_box import Box, BoxClosed, sealed_open, sealed_put, sealed_replace
 from issues.models import Issue
 from meetings.models import Attendance, Ballot, BallotReceipt, Meeting, Theme, ThemeTally
-from meetings.permissions import is_participant_role, role_in
 
 ALREADY_VOTED = gettext_lazy("You have already voted in this meeting. Each person votes once.")
 
@@ -61,7 +61,7 @@ def _validate(
 ) -> dict[int, int]:
     if not meeting.voting_open():
         raise ValidationError(_("Voting is not open in this meeting."))
-    if not is_participant_role(role_in(meeting.forum, voter)):
+    if not can_in(meeting.forum, voter, "take_part"):
         raise ValidationError(_("Only members of the forum vote. Leaders and stewards do not."))
     has_voted = BallotReceipt.objects.filter(meeting=meeting, user=voter).exists()
     if has_voted and not changing:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from forum_app.models import Role, User
 from forum_app.notifications import notify
+from forum_app.permissions import require
 from issues.models import OPEN_STATUSES, IssueEvent, Status
 from issues.services import issue_news_record, issue_set_status
 from meetings.minutes import minutes_sections
@@ -27,7 +28,6 @@ from meetings.models import (
     Phase,
     Theme,
 )
-from meetings.permissions import require_convenor
 from meetings.services.ballots import results
 from meetings.services.running import bump, lock
 from meetings.services.schedule import members_to_invite, next_meeting_times
@@ -76,7 +76,7 @@ def _check(meeting: Meeting, data: DecisionData) -> None:
 @transaction.atomic
 def decision_record(*, meeting: Meeting, actor: User, theme: Theme, data: DecisionData) -> Decision:
     """Record (or revise) what the meeting decided about one theme on its ballot."""
-    require_convenor(meeting.forum, actor)
+    require(meeting.forum, actor, "run_meetings")
     if meeting.phase != Phase.DECIDE:
         raise ValidationError(_("Decisions are recorded after voting closes."))
     if not meeting.tallies.filter(theme=theme).exists():
@@ -174,7 +174,7 @@ def _apply_decisions(meeting: Meeting, actor: User) -> None:
 @transaction.atomic
 def meeting_close(*, meeting: Meeting, actor: User) -> Minutes:
     """Close the meeting: themes take their decided status and draft minutes are written."""
-    require_convenor(meeting.forum, actor)
+    require(meeting.forum, actor, "run_meetings")
     locked = lock(meeting)
     if locked.phase != Phase.DECIDE:
         raise ValidationError(_("Close the vote and record decisions before closing."))
@@ -192,7 +192,7 @@ def meeting_close(*, meeting: Meeting, actor: User) -> Minutes:
 @transaction.atomic
 def minutes_update(*, minutes: Minutes, actor: User, body: str) -> Minutes:
     """Edit the minutes before they are published."""
-    require_convenor(minutes.meeting.forum, actor)
+    require(minutes.meeting.forum, actor, "run_meetings")
     locked = Minutes.objects.select_for_update().get(pk=minutes.pk)
     if locked.published_at is not None:
         raise ValidationError(_("Published minutes cannot be changed."))
@@ -212,7 +212,7 @@ def minutes_correct(*, minutes: Minutes, actor: User, body: str, note: str) -> M
 
     ``note`` says in one line what was corrected; it is shown with the earlier version.
     """
-    require_convenor(minutes.meeting.forum, actor)
+    require(minutes.meeting.forum, actor, "run_meetings")
     locked = Minutes.objects.select_for_update().get(pk=minutes.pk)
     if locked.published_at is None:
         raise ValidationError(_("Draft minutes are edited, not corrected. Save your changes."))
@@ -248,7 +248,7 @@ def minutes_correct(*, minutes: Minutes, actor: User, body: str, note: str) -> M
 def minutes_publish(*, minutes: Minutes, actor: User) -> Minutes:
     """Publish the minutes; every member gets an email with the link and the PDF."""
     meeting = minutes.meeting
-    require_convenor(meeting.forum, actor)
+    require(meeting.forum, actor, "run_meetings")
     published = Minutes.objects.filter(pk=minutes.pk, published_at=None).update(
         published_at=timezone.now()
     )

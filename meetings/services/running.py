@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from forum_app.models import User
+from forum_app.permissions import can_in, require
 from issues.models import Issue, Status
 from issues.services import issue_set_status
 from meetings.models import (
@@ -23,7 +24,6 @@ from meetings.models import (
     Theme,
     ThemeTally,
 )
-from meetings.permissions import is_participant_role, require_convenor, role_in
 from meetings.services.ballots import ballots_count
 
 
@@ -91,7 +91,7 @@ def meeting_advance(*, meeting: Meeting, actor: User, expected: str) -> Meeting:
     ``expected`` is the phase the convenor saw; if someone else moved the meeting on in the
     meantime, nothing happens and they are told. Closing is ``meeting_close``.
     """
-    require_convenor(meeting.forum, actor)
+    require(meeting.forum, actor, "run_meetings")
     locked = lock(meeting)
     if locked.phase != expected:
         raise ValidationError(
@@ -122,7 +122,7 @@ def meeting_step_back(*, meeting: Meeting, actor: User, expected: str) -> Meetin
 
     Once voting is closed the results have been seen, so there is no way back into voting.
     """
-    require_convenor(meeting.forum, actor)
+    require(meeting.forum, actor, "run_meetings")
     locked = lock(meeting)
     if locked.phase != expected:
         raise ValidationError(
@@ -150,7 +150,7 @@ def meeting_step_back(*, meeting: Meeting, actor: User, expected: str) -> Meetin
 @transaction.atomic
 def meeting_attend(*, meeting: Meeting, user: User) -> bool:
     """Count a member as attending a running meeting. True when newly counted."""
-    if meeting.phase not in LIVE_PHASES or not is_participant_role(role_in(meeting.forum, user)):
+    if meeting.phase not in LIVE_PHASES or not can_in(meeting.forum, user, "take_part"):
         return False
     try:
         with transaction.atomic():
@@ -169,7 +169,7 @@ def _require_agenda_open(meeting: Meeting) -> None:
 @transaction.atomic
 def agenda_item_add(*, meeting: Meeting, actor: User, title: str, notes: str = "") -> AgendaItem:
     """Add a free item at the end of the agenda."""
-    require_convenor(meeting.forum, actor)
+    require(meeting.forum, actor, "run_meetings")
     _require_agenda_open(meeting)
     title = title.strip()
     if not title:
@@ -186,7 +186,7 @@ def agenda_item_add(*, meeting: Meeting, actor: User, title: str, notes: str = "
 def agenda_item_move(*, item: AgendaItem, actor: User, direction: str) -> None:
     """Swap a free item with its neighbour above ("up") or below ("down")."""
     meeting = item.meeting
-    require_convenor(meeting.forum, actor)
+    require(meeting.forum, actor, "run_meetings")
     _require_agenda_open(meeting)
     items = list(AgendaItem.objects.select_for_update().filter(meeting=meeting))
     index = next(i for i, other in enumerate(items) if other.pk == item.pk)
@@ -201,7 +201,7 @@ def agenda_item_move(*, item: AgendaItem, actor: User, direction: str) -> None:
 @transaction.atomic
 def agenda_reorder(*, meeting: Meeting, actor: User, order: list[int]) -> None:
     """Put the free items in the order given (ids); ids not named keep their place after."""
-    require_convenor(meeting.forum, actor)
+    require(meeting.forum, actor, "run_meetings")
     _require_agenda_open(meeting)
     items = {
         item.pk: item for item in AgendaItem.objects.select_for_update().filter(meeting=meeting)
@@ -219,7 +219,7 @@ def _renumber(items: list[AgendaItem]) -> None:
 
 @transaction.atomic
 def agenda_item_remove(*, item: AgendaItem, actor: User) -> None:
-    require_convenor(item.meeting.forum, actor)
+    require(item.meeting.forum, actor, "run_meetings")
     _require_agenda_open(item.meeting)
     item.delete()
     bump(item.meeting)

@@ -21,8 +21,8 @@ from django.utils.translation import gettext as _
 from forum_app.handoff import hand_off
 from forum_app.models import PARTICIPANT_ROLES, Forum, Notification, User
 from forum_app.notifications import notify
+from forum_app.permissions import require
 from meetings.models import Meeting, MeetingNotice, Phase
-from meetings.permissions import require_convenor
 
 REMINDERS = (("7d", timedelta(days=7)), ("1d", timedelta(days=1)))
 
@@ -216,7 +216,7 @@ def meeting_schedule(*, forum: Forum, actor: User, data: MeetingData) -> Meeting
 
     The invitations are written by a worker after commit (``meeting_notice_send``).
     """
-    require_convenor(forum, actor)
+    require(forum, actor, "run_meetings")
     _check(data)
     meeting = Meeting.objects.create(
         forum=forum,
@@ -240,7 +240,7 @@ def meeting_reschedule(*, meeting: Meeting, actor: User, data: MeetingData) -> M
     The calendar file's SEQUENCE goes up with each change of time, so calendar apps
     replace the old entry instead of adding a second one.
     """
-    require_convenor(meeting.forum, actor)
+    require(meeting.forum, actor, "run_meetings")
     locked = Meeting.objects.select_for_update().select_related("forum").get(pk=meeting.pk)
     if locked.phase != Phase.SCHEDULED:
         raise ValidationError(_("Only a meeting that has not started can be changed."))
@@ -265,7 +265,7 @@ def meeting_reschedule(*, meeting: Meeting, actor: User, data: MeetingData) -> M
 @transaction.atomic
 def meeting_cancel(*, meeting: Meeting, actor: User) -> Meeting:
     """Cancel a meeting that has not started: members are told, reminders are withdrawn."""
-    require_convenor(meeting.forum, actor)
+    require(meeting.forum, actor, "run_meetings")
     locked = Meeting.objects.select_for_update().select_related("forum").get(pk=meeting.pk)
     if locked.phase != Phase.SCHEDULED:
         raise ValidationError(_("Only a meeting that has not started can be cancelled."))

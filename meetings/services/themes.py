@@ -5,18 +5,18 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from forum_app.models import User
+from forum_app.permissions import require
 from issues import similar
 from issues.models import Issue, Status
 from issues.services import issue_grouped, issue_set_status
 from meetings.models import Meeting, MeetingTheme, Phase, SuggestionItem, Theme, ThemeIssue
-from meetings.permissions import require_convenor
 from meetings.services.running import bump
 
 GROUPING_PHASES = (Phase.SCHEDULED, Phase.REVIEW, Phase.GROUP)
 
 
 def check_grouping(meeting: Meeting, actor: User) -> None:
-    require_convenor(meeting.forum, actor)
+    require(meeting.forum, actor, "run_meetings")
     if meeting.phase not in GROUPING_PHASES:
         raise ValidationError(_("Themes can change only before voting starts."))
 

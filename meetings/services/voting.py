@@ -21,8 +21,8 @@ from django.utils.translation import gettext as _
 
 from forum_app.models import User
 from forum_app.notifications import notify
+from forum_app.permissions import can_in, require
 from meetings.models import BallotReceipt, Meeting, Phase, Rsvp
-from meetings.permissions import is_participant_role, require_convenor, role_in
 from meetings.services.ballots import ballots_count, reminder_key
 from meetings.services.running import lock
 from meetings.services.schedule import members_to_invite
@@ -41,7 +41,7 @@ def closes_text(meeting: Meeting) -> str:
 @transaction.atomic
 def voting_window_set(*, meeting: Meeting, actor: User, closes_at: datetime) -> Meeting:
     """Set when voting closes. It must lie in the future, after the meeting starts."""
-    require_convenor(meeting.forum, actor)
+    require(meeting.forum, actor, "run_meetings")
     locked = lock(meeting)
     if locked.phase not in WINDOW_PHASES:
         raise ValidationError(_("Voting in this meeting has already closed."))
@@ -67,7 +67,7 @@ def _close(locked: Meeting) -> None:
 @transaction.atomic
 def voting_close(*, meeting: Meeting, actor: User) -> Meeting:
     """Close voting now, before its window ends, and count every ballot."""
-    require_convenor(meeting.forum, actor)
+    require(meeting.forum, actor, "run_meetings")
     locked = lock(meeting)
     if locked.phase != Phase.VOTE:
         raise ValidationError(_("Voting in this meeting is not open."))
@@ -149,7 +149,7 @@ def voting_sweep() -> dict[str, int]:
 @transaction.atomic
 def meeting_rsvp(*, meeting: Meeting, user: User, answer: str) -> Rsvp:
     """Record whether a member will come to a meeting or vote remotely; a new answer replaces it."""
-    if not is_participant_role(role_in(meeting.forum, user)):
+    if not can_in(meeting.forum, user, "take_part"):
         raise ValidationError(_("Only members of the forum answer for meetings."))
     if meeting.phase not in WINDOW_PHASES:
         raise ValidationError(_("This meeting has finished."))
