@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.utils.translation import gettext as _
@@ -35,7 +35,7 @@ from escalations.permissions import get_brief_in_forum
 from escalations.services import briefs as services
 from escalations.services.versions import version_history
 from escalations.uploads import cap_uploads
-from forum_app.http import post_only
+from forum_app.http import ForumRequest, post_only
 from forum_app.once import sent_once
 from forum_app.permissions import can, forum_ability_required
 from meetings.models import Decision, Outcome, Theme
@@ -64,7 +64,7 @@ def brief_detail_queryset():
 
 
 @forum_ability_required("take_part")
-def brief_list(request: HttpRequest) -> HttpResponse:
+def brief_list(request: ForumRequest) -> HttpResponse:
     forum = request.forum
     writer = can(request.membership, "write_briefs")
     briefs = Brief.objects.in_forum(forum).select_related("theme")
@@ -86,7 +86,7 @@ def brief_list(request: HttpRequest) -> HttpResponse:
 
 
 @forum_ability_required("take_part")
-def you_said_we_did(request: HttpRequest) -> HttpResponse:
+def you_said_we_did(request: ForumRequest) -> HttpResponse:
     """Every escalation: the ask, the leader's answer, commitments and whether it helped."""
     forum = request.forum
     briefs = Brief.objects.in_forum(forum)
@@ -104,7 +104,7 @@ def you_said_we_did(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _started(request: HttpRequest, brief: Brief) -> HttpResponse:
+def _started(request: ForumRequest, brief: Brief) -> HttpResponse:
     messages.success(request, _("Draft brief %(ref)s started.") % {"ref": brief.reference})
     return redirect("forum_briefs:edit", request.forum.slug, brief.pk)
 
@@ -112,7 +112,7 @@ def _started(request: HttpRequest, brief: Brief) -> HttpResponse:
 @post_only("forum_briefs:list", keep=("slug",))
 @forum_ability_required("write_briefs")
 @sent_once
-def brief_from_decision(request: HttpRequest, decision: int) -> HttpResponse:
+def brief_from_decision(request: ForumRequest, decision: int) -> HttpResponse:
     found = get_object_or_404(
         Decision.objects.select_related("theme"),
         pk=decision,
@@ -128,14 +128,14 @@ def brief_from_decision(request: HttpRequest, decision: int) -> HttpResponse:
 @post_only("forum_briefs:list", keep=("slug",))
 @forum_ability_required("write_briefs")
 @sent_once
-def brief_from_theme(request: HttpRequest, theme: int) -> HttpResponse:
+def brief_from_theme(request: ForumRequest, theme: int) -> HttpResponse:
     found = get_object_or_404(Theme, pk=theme, forum=request.forum)
     brief = services.brief_create(forum=request.forum, actor=request.user, theme=found)
     return _started(request, brief)
 
 
 @forum_ability_required("take_part")
-def brief_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def brief_detail(request: ForumRequest, pk: int) -> HttpResponse:
     writer = can(request.membership, "write_briefs")
     brief = get_brief_in_forum(request.forum, pk, drafts=writer)
     brief = brief_detail_queryset().get(pk=brief.pk)
@@ -156,7 +156,7 @@ def brief_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @forum_ability_required("write_briefs")
-def brief_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def brief_edit(request: ForumRequest, pk: int) -> HttpResponse:
     brief = get_brief_in_forum(request.forum, pk, drafts=True)
     initial = {
         "title": brief.title,
@@ -186,7 +186,7 @@ def brief_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @post_only("forum_briefs:edit")
 @forum_ability_required("write_briefs")
-def brief_figure_remove(request: HttpRequest, pk: int, figure: int) -> HttpResponse:
+def brief_figure_remove(request: ForumRequest, pk: int, figure: int) -> HttpResponse:
     brief = get_brief_in_forum(request.forum, pk, drafts=True)
     found = get_object_or_404(BriefFigure, pk=figure, brief=brief)
     try:
@@ -200,7 +200,7 @@ def brief_figure_remove(request: HttpRequest, pk: int, figure: int) -> HttpRespo
 
 
 @forum_ability_required("write_briefs")
-def brief_preview(request: HttpRequest, pk: int) -> HttpResponse:
+def brief_preview(request: ForumRequest, pk: int) -> HttpResponse:
     brief = get_brief_in_forum(request.forum, pk, drafts=True)
     snapshot = services.brief_snapshot(brief, version=None, sent_at=brief.updated_at)
     html = render_brief_html(
@@ -210,14 +210,14 @@ def brief_preview(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @forum_ability_required("write_briefs")
-def brief_draft_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+def brief_draft_pdf(request: ForumRequest, pk: int) -> HttpResponse:
     brief = get_brief_in_forum(request.forum, pk, drafts=True)
     snapshot = services.brief_snapshot(brief, version=None, sent_at=brief.updated_at)
     pdf = render_brief_pdf(render_brief_html(snapshot))
     return pdf_response(pdf, f"{brief.reference}-draft.pdf")
 
 
-def _check_page(request: HttpRequest, brief: Brief, form: SendForm, status: int = 200):
+def _check_page(request: ForumRequest, brief: Brief, form: SendForm, status: int = 200):
     """Check your answers: who it goes to, the ask, the date, the PDF, and what changed."""
     brief = brief_detail_queryset().get(pk=brief.pk)
     changes = services.brief_pending_changes(brief)
@@ -233,7 +233,7 @@ def _check_page(request: HttpRequest, brief: Brief, form: SendForm, status: int 
 
 
 @forum_ability_required("write_briefs")
-def brief_check(request: HttpRequest, pk: int) -> HttpResponse:
+def brief_check(request: ForumRequest, pk: int) -> HttpResponse:
     brief = get_brief_in_forum(request.forum, pk, drafts=True)
     return _check_page(request, brief, SendForm())
 
@@ -241,7 +241,7 @@ def brief_check(request: HttpRequest, pk: int) -> HttpResponse:
 @post_only("forum_briefs:check")
 @forum_ability_required("write_briefs")
 @sent_once
-def brief_send(request: HttpRequest, pk: int) -> HttpResponse:
+def brief_send(request: ForumRequest, pk: int) -> HttpResponse:
     brief = get_brief_in_forum(request.forum, pk, drafts=True)
     form = SendForm(request.POST)
     if form.is_valid():
@@ -262,7 +262,7 @@ def brief_send(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @forum_ability_required("take_part")
-def version_pdf(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+def version_pdf(request: ForumRequest, pk: int, number: int) -> HttpResponse:
     brief = get_brief_in_forum(request.forum, pk, drafts=False)
     version = get_object_or_404(BriefVersion, brief=brief, number=number)
     return pdf_response(bytes(version.pdf), f"{brief.reference}-v{number}.pdf")
@@ -270,7 +270,7 @@ def version_pdf(request: HttpRequest, pk: int, number: int) -> HttpResponse:
 
 @post_only("forum_briefs:detail")
 @forum_ability_required("write_briefs")
-def brief_status(request: HttpRequest, pk: int) -> HttpResponse:
+def brief_status(request: ForumRequest, pk: int) -> HttpResponse:
     brief = get_brief_in_forum(request.forum, pk, drafts=False)
     form = StatusForm(request.POST)
     if form.is_valid():
@@ -285,7 +285,7 @@ def brief_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 @post_only("forum_briefs:detail")
 @forum_ability_required("take_part")
-def brief_difference(request: HttpRequest, pk: int) -> HttpResponse:
+def brief_difference(request: ForumRequest, pk: int) -> HttpResponse:
     brief = get_brief_in_forum(request.forum, pk, drafts=False)
     form = DifferenceForm(request.POST)
     if not form.is_valid() or brief.status != BriefStatus.RESOLVED:
@@ -305,7 +305,7 @@ def brief_difference(request: HttpRequest, pk: int) -> HttpResponse:
 
 @csrf_exempt
 @forum_ability_required("take_part")
-def brief_verify(request: HttpRequest) -> HttpResponse:
+def brief_verify(request: ForumRequest) -> HttpResponse:
     """Check a PDF or a fingerprint against what the forum signed.
 
     The upload cap must be in place before anything reads the body, and the CSRF check reads
@@ -316,7 +316,7 @@ def brief_verify(request: HttpRequest) -> HttpResponse:
 
 
 @csrf_protect
-def _brief_verify(request: HttpRequest, capped) -> HttpResponse:
+def _brief_verify(request: ForumRequest, capped) -> HttpResponse:
     finding = None
     form = VerifyForm()
     status = 200

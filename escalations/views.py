@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
@@ -14,7 +14,7 @@ from escalations.pdf import document_context
 from escalations.permissions import get_brief_for_leader, get_commitment_for_leader
 from escalations.services import briefs as services
 from escalations.services.versions import version_history
-from forum_app.http import post_only
+from forum_app.http import MembershipsRequest, post_only
 from forum_app.once import sent_once
 from forum_app.permissions import ability_anywhere_required
 
@@ -22,7 +22,7 @@ PAGE_SIZE = 20
 
 
 @ability_anywhere_required("answer_briefs")
-def briefs_for_me(request: HttpRequest) -> HttpResponse:
+def briefs_for_me(request: MembershipsRequest) -> HttpResponse:
     forums = [membership.forum for membership in request.memberships]
     briefs = (
         Brief.objects.addressed_to(request.user)
@@ -67,12 +67,12 @@ def _leader_page(request, brief, *, response_form=None, commitment_form=None, st
 
 
 @ability_anywhere_required("answer_briefs")
-def brief(request: HttpRequest, pk: int) -> HttpResponse:
+def brief(request: MembershipsRequest, pk: int) -> HttpResponse:
     return _leader_page(request, get_brief_for_leader(request.user, pk))
 
 
 @ability_anywhere_required("answer_briefs")
-def version_pdf(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+def version_pdf(request: MembershipsRequest, pk: int, number: int) -> HttpResponse:
     found = get_brief_for_leader(request.user, pk)
     version = get_object_or_404(BriefVersion, brief=found, number=number)
     return pdf_response(bytes(version.pdf), f"{found.reference}-v{number}.pdf")
@@ -80,7 +80,7 @@ def version_pdf(request: HttpRequest, pk: int, number: int) -> HttpResponse:
 
 @post_only("escalations:brief", keep=("pk",))
 @ability_anywhere_required("answer_briefs")
-def acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
+def acknowledge(request: MembershipsRequest, pk: int) -> HttpResponse:
     found = get_brief_for_leader(request.user, pk)
     services.brief_acknowledge(brief=found, actor=request.user)
     messages.success(request, _("Thank you. The forum can see you have the brief."))
@@ -90,7 +90,7 @@ def acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
 @post_only("escalations:brief", keep=("pk",))
 @ability_anywhere_required("answer_briefs")
 @sent_once
-def respond(request: HttpRequest, pk: int) -> HttpResponse:
+def respond(request: MembershipsRequest, pk: int) -> HttpResponse:
     found = get_brief_for_leader(request.user, pk)
     form = ResponseForm(request.POST)
     if form.is_valid():
@@ -107,7 +107,7 @@ def respond(request: HttpRequest, pk: int) -> HttpResponse:
 @post_only("escalations:brief", keep=("pk",))
 @ability_anywhere_required("answer_briefs")
 @sent_once
-def commitment_add(request: HttpRequest, pk: int) -> HttpResponse:
+def commitment_add(request: MembershipsRequest, pk: int) -> HttpResponse:
     found = get_brief_for_leader(request.user, pk)
     form = CommitmentForm(request.POST)
     if form.is_valid():
@@ -124,7 +124,7 @@ def commitment_add(request: HttpRequest, pk: int) -> HttpResponse:
 @post_only("escalations:briefs_for_me", keep=())
 @ability_anywhere_required("answer_briefs")
 @sent_once
-def commitment_update(request: HttpRequest, pk: int) -> HttpResponse:
+def commitment_update(request: MembershipsRequest, pk: int) -> HttpResponse:
     commitment = get_commitment_for_leader(request.user, pk)
     form = CommitmentUpdateForm(request.POST)
     if form.is_valid():

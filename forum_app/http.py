@@ -30,7 +30,7 @@ class ForumRequest(HtmxRequest):
     membership: Membership
 
 
-class LeaderRequest(HtmxRequest):
+class MembershipsRequest(HtmxRequest):
     """A request ``ability_anywhere_required`` let through, with the memberships holding it."""
 
     memberships: list[Membership]

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET
 from forum_app import accessibility as statement
 from forum_app import services
 from forum_app.forms import InvitationForm, JoinForm
-from forum_app.http import post_only
+from forum_app.http import ForumRequest, post_only
 from forum_app.middleware import session_seconds_left, touch_session
 from forum_app.models import Invitation, Membership
 from forum_app.permissions import forum_ability_required, home_for
@@ -72,12 +72,12 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @forum_ability_required("take_part")
-def forum_home(request: HttpRequest) -> HttpResponse:
+def forum_home(request: ForumRequest) -> HttpResponse:
     return render(request, "forum_app/forum_home.html", {"forum": request.forum})
 
 
 @forum_ability_required("manage_members")
-def forum_members(request: HttpRequest) -> HttpResponse:
+def forum_members(request: ForumRequest) -> HttpResponse:
     forum = request.forum
     form = InvitationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -102,13 +102,13 @@ def forum_members(request: HttpRequest) -> HttpResponse:
     return render(request, "forum_app/members.html", context)
 
 
-def _pending_membership(request: HttpRequest, pk: int) -> Membership:
+def _pending_membership(request: ForumRequest, pk: int) -> Membership:
     return get_object_or_404(Membership, pk=pk, forum=request.forum)
 
 
 @post_only("forum_members", keep=("slug",))
 @forum_ability_required("manage_members")
-def membership_approve(request: HttpRequest, pk: int) -> HttpResponse:
+def membership_approve(request: ForumRequest, pk: int) -> HttpResponse:
     membership = _pending_membership(request, pk)
     try:
         services.membership_approve(membership=membership, actor=request.user)
@@ -120,7 +120,7 @@ def membership_approve(request: HttpRequest, pk: int) -> HttpResponse:
 
 @post_only("forum_members", keep=("slug",))
 @forum_ability_required("manage_members")
-def membership_decline(request: HttpRequest, pk: int) -> HttpResponse:
+def membership_decline(request: ForumRequest, pk: int) -> HttpResponse:
     membership = _pending_membership(request, pk)
     try:
         services.membership_decline(membership=membership, actor=request.user)
@@ -132,7 +132,7 @@ def membership_decline(request: HttpRequest, pk: int) -> HttpResponse:
 
 @post_only("forum_members", keep=("slug",))
 @forum_ability_required("manage_members")
-def invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+def invitation_revoke(request: ForumRequest, pk: int) -> HttpResponse:
     invitation = get_object_or_404(Invitation, pk=pk, forum=request.forum)
     services.invitation_revoke(invitation=invitation, actor=request.user)
     messages.success(request, _("Invitation withdrawn."))

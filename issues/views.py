@@ -13,7 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django_htmx.http import trigger_client_event
 
-from forum_app.http import post_only
+from forum_app.http import ForumRequest, post_only
 from forum_app.once import sent_once
 from forum_app.permissions import can, can_edit_issue, forum_ability_required
 from issues import receipts, services, similar
@@ -45,7 +45,7 @@ def _errors_onto(form, error: ValidationError) -> None:
 
 
 @forum_ability_required("take_part")
-def issue_list(request: HttpRequest) -> HttpResponse:
+def issue_list(request: ForumRequest) -> HttpResponse:
     form = FilterForm(request.GET or None, forum=request.forum)
     moderator = can(request.membership, "moderate_issues")
     issues = (
@@ -92,7 +92,7 @@ def _similar_context(
     }
 
 
-def _similar_to_typed(request: HttpRequest, data) -> dict:
+def _similar_to_typed(request: ForumRequest, data) -> dict:
     """Template context for open issues like the title and "what happens" in ``data``.
 
     ``similar`` is None when the text is too short to try; ``looking`` is true while the
@@ -110,7 +110,7 @@ def _similar_to_typed(request: HttpRequest, data) -> dict:
 @never_cache
 @post_only("issues:raise", keep=("slug",))
 @forum_ability_required("take_part")
-def issue_similar(request: HttpRequest) -> HttpResponse:
+def issue_similar(request: ForumRequest) -> HttpResponse:
     """Answer “Is this already raised?” while a person types on the raise page.
 
     A POST: what is typed never travels in an address, which proxies write to their logs.
@@ -121,7 +121,7 @@ def issue_similar(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @forum_ability_required("take_part")
-def issue_similar_to(request: HttpRequest, pk: int) -> HttpResponse:
+def issue_similar_to(request: ForumRequest, pk: int) -> HttpResponse:
     """An issue's "Similar issues", which its page loads after showing everything else."""
     issue = get_issue_for(request, pk)
     moderator = can(request.membership, "moderate_issues")
@@ -146,7 +146,7 @@ def issue_similar_to(request: HttpRequest, pk: int) -> HttpResponse:
 
 @never_cache
 @forum_ability_required("take_part")
-def issue_raise(request: HttpRequest) -> HttpResponse:
+def issue_raise(request: ForumRequest) -> HttpResponse:
     if request.method == "POST" and "check_similar" in request.POST:
         # Without JavaScript: show the page again, everything typed kept, with the matches.
         form = RaiseForm(initial=request.POST.dict(), forum=request.forum)
@@ -196,7 +196,7 @@ RECEIPT_SALT = "issues.receipt"
 RECEIPT_SECONDS = 60 * 60
 
 
-def _show_receipt(request: HttpRequest, receipt: str) -> HttpResponse:
+def _show_receipt(request: ForumRequest, receipt: str) -> HttpResponse:
     """Redirect to the receipt page, carrying the code in a cookie only that page receives.
 
     Nothing is stored on the server: the code lives in the raiser's browser for an hour, so
@@ -221,7 +221,7 @@ def _show_receipt(request: HttpRequest, receipt: str) -> HttpResponse:
 @never_cache
 @require_GET
 @forum_ability_required("take_part")
-def issue_receipt(request: HttpRequest) -> HttpResponse:
+def issue_receipt(request: ForumRequest) -> HttpResponse:
     """The receipt code of the anonymous issue this browser has just raised."""
     receipt = request.get_signed_cookie(
         RECEIPT_COOKIE, default=None, salt=RECEIPT_SALT, max_age=RECEIPT_SECONDS
@@ -244,7 +244,7 @@ def issue_receipt(request: HttpRequest) -> HttpResponse:
     return render(request, "issues/receipt.html", context)
 
 
-def _detail_context(request: HttpRequest, issue: Issue, **extra) -> dict:
+def _detail_context(request: ForumRequest, issue: Issue, **extra) -> dict:
     moderator = can(request.membership, "moderate_issues")
     support_count, supported_by_me, followed_by_me = (
         Issue.objects.filter(pk=issue.pk)
@@ -273,14 +273,14 @@ def _detail_context(request: HttpRequest, issue: Issue, **extra) -> dict:
 
 
 @forum_ability_required("take_part")
-def issue_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def issue_detail(request: ForumRequest, pk: int) -> HttpResponse:
     issue = get_issue_for(request, pk)
     return render(request, "issues/detail.html", _detail_context(request, issue))
 
 
 @post_only("issues:detail")
 @forum_ability_required("take_part")
-def issue_support(request: HttpRequest, pk: int) -> HttpResponse:
+def issue_support(request: ForumRequest, pk: int) -> HttpResponse:
     issue = get_issue_for(request, pk)
     level = messages.SUCCESS
     if request.POST.get("action") == "support_and_comment":
@@ -350,7 +350,7 @@ def _support_with_comment(request: HttpRequest, issue: Issue) -> HttpResponse:
 
 @post_only("issues:detail")
 @forum_ability_required("take_part")
-def issue_follow_toggle(request: HttpRequest, pk: int) -> HttpResponse:
+def issue_follow_toggle(request: ForumRequest, pk: int) -> HttpResponse:
     """Follow an issue, or stop following it; followers hear what becomes of it."""
     issue = get_issue_for(request, pk)
     if request.POST.get("action") == "unfollow":
@@ -369,7 +369,7 @@ def issue_follow_toggle(request: HttpRequest, pk: int) -> HttpResponse:
 @post_only("issues:detail")
 @forum_ability_required("take_part")
 @sent_once
-def comment_post(request: HttpRequest, pk: int) -> HttpResponse:
+def comment_post(request: ForumRequest, pk: int) -> HttpResponse:
     issue = get_issue_for(request, pk)
     form = CommentForm(request.POST)
     new_comment = None
@@ -397,7 +397,7 @@ def comment_post(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @forum_ability_required("take_part")
-def issue_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def issue_edit(request: ForumRequest, pk: int) -> HttpResponse:
     issue = get_issue_for(request, pk)
     if not can_edit_issue(request.membership, issue):
         messages.error(request, _("Only the person who raised it or a convenor can edit this."))
@@ -435,7 +435,7 @@ def issue_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "issues/edit.html", context)
 
 
-def _manage_page(request: HttpRequest, issue: Issue, status: int = 200, **forms) -> HttpResponse:
+def _manage_page(request: ForumRequest, issue: Issue, status: int = 200, **forms) -> HttpResponse:
     context = {
         "forum": request.forum,
         "issue": issue,
@@ -448,7 +448,7 @@ def _manage_page(request: HttpRequest, issue: Issue, status: int = 200, **forms)
 
 
 @forum_ability_required("moderate_issues")
-def issue_manage(request: HttpRequest, pk: int) -> HttpResponse:
+def issue_manage(request: ForumRequest, pk: int) -> HttpResponse:
     issue = get_issue_for(request, pk)
     into = request.GET.get("into", "")  # "Merge into this…" from the similar issues
     merge_form = MergeForm(issue=issue, initial={"into": into} if into.isdigit() else None)
@@ -457,7 +457,7 @@ def issue_manage(request: HttpRequest, pk: int) -> HttpResponse:
 
 @post_only("issues:manage")
 @forum_ability_required("moderate_issues")
-def issue_set_status(request: HttpRequest, pk: int) -> HttpResponse:
+def issue_set_status(request: ForumRequest, pk: int) -> HttpResponse:
     issue = get_issue_for(request, pk)
     form = StatusForm(request.POST)
     if form.is_valid():
@@ -473,7 +473,7 @@ def issue_set_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 @post_only("issues:manage")
 @forum_ability_required("moderate_issues")
-def issue_merge(request: HttpRequest, pk: int) -> HttpResponse:
+def issue_merge(request: ForumRequest, pk: int) -> HttpResponse:
     issue = get_issue_for(request, pk)
     form = MergeForm(request.POST, issue=issue)
     if form.is_valid():
@@ -489,7 +489,7 @@ def issue_merge(request: HttpRequest, pk: int) -> HttpResponse:
 
 @post_only("issues:manage")
 @forum_ability_required("moderate_issues")
-def issue_hide(request: HttpRequest, pk: int) -> HttpResponse:
+def issue_hide(request: ForumRequest, pk: int) -> HttpResponse:
     issue = get_issue_for(request, pk)
     form = HideForm(request.POST)
     if form.is_valid():
@@ -500,7 +500,7 @@ def issue_hide(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @forum_ability_required("moderate_issues")
-def comment_hide(request: HttpRequest, pk: int) -> HttpResponse:
+def comment_hide(request: ForumRequest, pk: int) -> HttpResponse:
     comment: Comment = get_comment_for(request, pk)
     form = ReasonForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -513,7 +513,7 @@ def comment_hide(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "issues/comment_hide.html", context)
 
 
-def _feed_url(request: HttpRequest, issue: Issue, code: str) -> str | None:
+def _feed_url(request: ForumRequest, issue: Issue, code: str) -> str | None:
     """The address of the issue's story feed, for the holder of its receipt code.
 
     Issues raised before feeds existed keep no way to find one, so they offer none.
@@ -524,7 +524,7 @@ def _feed_url(request: HttpRequest, issue: Issue, code: str) -> str | None:
     return request.build_absolute_uri(reverse("issues:feed", args=[request.forum.slug, token]))
 
 
-def _follow_page(request: HttpRequest, form, issue: Issue | None, status: int = 200, **extra):
+def _follow_page(request: ForumRequest, form, issue: Issue | None, status: int = 200, **extra):
     context = {"forum": request.forum, "form": form, "issue": issue, **extra}
     if issue is not None:
         context |= {
@@ -536,7 +536,7 @@ def _follow_page(request: HttpRequest, form, issue: Issue | None, status: int = 
     return render(request, "issues/follow.html", context, status=status)
 
 
-def _issue_for_code(request: HttpRequest, form: FollowForm) -> tuple[Issue | None, int]:
+def _issue_for_code(request: ForumRequest, form: FollowForm) -> tuple[Issue | None, int]:
     """The issue for the code in a validated ``form``, or None with the error on the form.
 
     Wrong codes are limited per part of the code and per address (``issues.receipts``),
@@ -588,7 +588,7 @@ def _clock(when) -> str:
 
 @never_cache
 @forum_ability_required("take_part")
-def issue_follow(request: HttpRequest) -> HttpResponse:
+def issue_follow(request: ForumRequest) -> HttpResponse:
     """Find an anonymous issue by its receipt code; the code travels only in the POST body."""
     if request.method != "POST":
         return _follow_page(request, FollowForm(), None)
@@ -603,7 +603,7 @@ def issue_follow(request: HttpRequest) -> HttpResponse:
 @never_cache
 @post_only("issues:follow", keep=("slug",))
 @forum_ability_required("take_part")
-def issue_follow_update(request: HttpRequest) -> HttpResponse:
+def issue_follow_update(request: ForumRequest) -> HttpResponse:
     """Post an update as the anonymous raiser; the code comes back in a hidden field."""
     form = FollowForm({"receipt": request.POST.get("receipt", "")})
     issue, status = _issue_for_code(request, form)

@@ -17,7 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import condition, require_GET
 from django_htmx.http import trigger_client_event
 
-from forum_app.http import post_only
+from forum_app.http import ForumRequest, post_only
 from forum_app.once import sent_once
 from forum_app.permissions import can, forum_ability_required
 from issues.models import Issue
@@ -74,7 +74,7 @@ def _refused(request: HttpRequest, url: str, error: ValidationError) -> HttpResp
 
 
 @forum_ability_required("take_part")
-def meeting_list(request: HttpRequest) -> HttpResponse:
+def meeting_list(request: ForumRequest) -> HttpResponse:
     forum = request.forum
     meetings = Meeting.objects.in_forum(forum).select_related("forum")
     upcoming = list(meetings.upcoming()[:20])
@@ -89,7 +89,7 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
 
 @forum_ability_required("run_meetings")
 @sent_once
-def meeting_schedule(request: HttpRequest) -> HttpResponse:
+def meeting_schedule(request: ForumRequest) -> HttpResponse:
     forum = request.forum
     start = default_start(forum)
     form = MeetingForm(
@@ -119,7 +119,7 @@ def meeting_schedule(request: HttpRequest) -> HttpResponse:
 
 
 @forum_ability_required("run_meetings")
-def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def meeting_edit(request: ForumRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for(request, pk)
     if meeting.phase != Phase.SCHEDULED:
         return _refused(
@@ -144,7 +144,7 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @post_only("meetings:detail")
 @forum_ability_required("run_meetings")
-def meeting_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+def meeting_cancel(request: ForumRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for(request, pk)
     try:
         services.meeting_cancel(meeting=meeting, actor=request.user)
@@ -157,7 +157,7 @@ def meeting_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @forum_ability_required("take_part")
-def meeting_calendar(request: HttpRequest, pk: int) -> HttpResponse:
+def meeting_calendar(request: ForumRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for(request, pk)
     ics = meeting_ics(meeting, attendee=(str(request.user), request.user.email))
     response = HttpResponse(ics, content_type="text/calendar; charset=utf-8")
@@ -188,7 +188,7 @@ def _agenda(meeting: Meeting) -> dict:
     }
 
 
-def _live_context(request: HttpRequest, meeting: Meeting, voted: bool | None = None) -> dict:
+def _live_context(request: ForumRequest, meeting: Meeting, voted: bool | None = None) -> dict:
     context = {
         "forum": request.forum,
         "meeting": meeting,
@@ -225,7 +225,7 @@ def _meeting_themes(meeting: Meeting, only: set[int] | None = None) -> list[Them
     return list(themes.prefetch_related(issues).order_by("name", "pk"))
 
 
-def live_etag(request: HttpRequest, pk: int) -> str | None:
+def live_etag(request: ForumRequest, pk: int) -> str | None:
     """One cheap query: the live part changes with the state version, the phase, and the
     number of ballots (a ballot writes nothing to the meeting row; see services.ballot_cast).
     """
@@ -234,7 +234,7 @@ def live_etag(request: HttpRequest, pk: int) -> str | None:
 
 
 @forum_ability_required("take_part")
-def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def meeting_detail(request: ForumRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for(request, pk)
     context = _live_context(request, meeting)
     context["attending"] = meeting.attendances.filter(user=request.user).exists()
@@ -251,7 +251,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @forum_ability_required("take_part")
 @condition(etag_func=live_etag)
-def meeting_live(request: HttpRequest, pk: int) -> HttpResponse:
+def meeting_live(request: ForumRequest, pk: int) -> HttpResponse:
     """The live part; the members' version comes from the cache once rendered (meetings/live.py)."""
     state = live.live_state(request, pk)
     if state is None:
@@ -272,7 +272,7 @@ def meeting_live(request: HttpRequest, pk: int) -> HttpResponse:
 
 @post_only("meetings:detail")
 @forum_ability_required("take_part")
-def meeting_attend(request: HttpRequest, pk: int) -> HttpResponse:
+def meeting_attend(request: ForumRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for(request, pk)
     services.meeting_attend(meeting=meeting, user=request.user)
     return redirect(meeting.get_absolute_url())
@@ -288,7 +288,7 @@ PHASE_MESSAGES = {
 
 @post_only("meetings:detail")
 @forum_ability_required("run_meetings")
-def meeting_phase(request: HttpRequest, pk: int) -> HttpResponse:
+def meeting_phase(request: ForumRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for(request, pk)
     expected = request.POST.get("expected", "")
     step = services.meeting_step_back if request.POST.get("step") == "back" else None
@@ -326,7 +326,7 @@ def _step_to_confirm(meeting: Meeting) -> str | None:
 
 
 @forum_ability_required("run_meetings")
-def meeting_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+def meeting_confirm(request: ForumRequest, pk: int) -> HttpResponse:
     """Ask before closing voting, closing the meeting or publishing the minutes.
 
     Each of these is final, so its button leads here first, and its POST is refused
@@ -351,7 +351,7 @@ def meeting_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 
 @post_only("meetings:detail")
 @forum_ability_required("run_meetings")
-def meeting_close(request: HttpRequest, pk: int) -> HttpResponse:
+def meeting_close(request: ForumRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for(request, pk)
     if not _confirmed(request):
         return redirect("meetings:confirm", request.forum.slug, meeting.pk)
@@ -369,7 +369,7 @@ def meeting_close(request: HttpRequest, pk: int) -> HttpResponse:
 @post_only("meetings:detail")
 @forum_ability_required("run_meetings")
 @sent_once
-def agenda_add(request: HttpRequest, pk: int) -> HttpResponse:
+def agenda_add(request: ForumRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for(request, pk)
     url = meeting.get_absolute_url() + "#agenda"
     form = AgendaItemForm(request.POST)
@@ -384,7 +384,7 @@ def agenda_add(request: HttpRequest, pk: int) -> HttpResponse:
     return _done(request, url, _("Item added to the agenda."))
 
 
-def _agenda_item(request: HttpRequest, pk: int, item_pk: int) -> AgendaItem:
+def _agenda_item(request: ForumRequest, pk: int, item_pk: int) -> AgendaItem:
     return get_object_or_404(
         AgendaItem.objects.select_related("meeting__forum"),
         pk=item_pk,
@@ -395,7 +395,7 @@ def _agenda_item(request: HttpRequest, pk: int, item_pk: int) -> AgendaItem:
 
 @post_only("meetings:detail")
 @forum_ability_required("run_meetings")
-def agenda_move(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
+def agenda_move(request: ForumRequest, pk: int, item_pk: int) -> HttpResponse:
     item = _agenda_item(request, pk, item_pk)
     url = item.meeting.get_absolute_url() + f"#agenda-item-{item.pk}"
     direction = "up" if request.POST.get("direction") == "up" else "down"
@@ -409,7 +409,7 @@ def agenda_move(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
 
 @post_only("meetings:detail")
 @forum_ability_required("run_meetings")
-def agenda_remove(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
+def agenda_remove(request: ForumRequest, pk: int, item_pk: int) -> HttpResponse:
     item = _agenda_item(request, pk, item_pk)
     url = item.meeting.get_absolute_url() + "#agenda"
     try:
@@ -421,7 +421,7 @@ def agenda_remove(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
 
 @post_only("meetings:detail")
 @forum_ability_required("run_meetings")
-def agenda_order(request: HttpRequest, pk: int) -> HttpResponse:
+def agenda_order(request: ForumRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for(request, pk)
     order = [int(v) for v in request.POST.getlist("item") if v.isdigit()]
     try:
@@ -434,7 +434,7 @@ def agenda_order(request: HttpRequest, pk: int) -> HttpResponse:
 # Grouping
 
 
-def _group_url(request: HttpRequest, meeting: Meeting, fragment: str = "") -> str:
+def _group_url(request: ForumRequest, meeting: Meeting, fragment: str = "") -> str:
     """The grouping board; ``fragment`` names the element that gets focus after the change."""
     url = reverse("meetings:group", args=[request.forum.slug, meeting.pk])
     if fragment:
@@ -443,7 +443,7 @@ def _group_url(request: HttpRequest, meeting: Meeting, fragment: str = "") -> st
     return url
 
 
-def _forum_theme(request: HttpRequest, theme_pk: int) -> Theme:
+def _forum_theme(request: ForumRequest, theme_pk: int) -> Theme:
     return get_object_or_404(Theme.objects.current(), pk=theme_pk, forum=request.forum)
 
 
@@ -473,7 +473,7 @@ def _columns(meeting: Meeting, theme_ids: Iterable[int | None] | None = None) ->
     return columns
 
 
-def _board(request: HttpRequest, meeting: Meeting, **extra) -> HttpResponse:
+def _board(request: ForumRequest, meeting: Meeting, **extra) -> HttpResponse:
     choices = Theme.objects.in_forum(request.forum).current().order_by("name")
     columns = _columns(meeting)
     in_meeting = {c.theme.pk for c in columns if c.theme}
@@ -506,14 +506,14 @@ def _board(request: HttpRequest, meeting: Meeting, **extra) -> HttpResponse:
 
 
 @forum_ability_required("run_meetings")
-def group_board(request: HttpRequest, pk: int) -> HttpResponse:
+def group_board(request: ForumRequest, pk: int) -> HttpResponse:
     return _board(request, get_meeting_for(request, pk))
 
 
 @post_only("meetings:group")
 @forum_ability_required("run_meetings")
 @sent_once
-def theme_create(request: HttpRequest, pk: int) -> HttpResponse:
+def theme_create(request: ForumRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for(request, pk)
     form = ThemeNameForm(request.POST)
     if form.is_valid():
@@ -532,7 +532,7 @@ def theme_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @post_only("meetings:group")
 @forum_ability_required("run_meetings")
-def theme_change(request: HttpRequest, pk: int, theme_pk: int) -> HttpResponse:
+def theme_change(request: ForumRequest, pk: int, theme_pk: int) -> HttpResponse:
     """Rename, merge, split, delete, or bring a theme onto (or off) this meeting's ballot."""
     meeting = get_meeting_for(request, pk)
     theme = _forum_theme(request, theme_pk)
@@ -609,7 +609,7 @@ def theme_change(request: HttpRequest, pk: int, theme_pk: int) -> HttpResponse:
 
 
 def _moved(
-    request: HttpRequest, meeting: Meeting, theme_ids: list[int | None], message: str, **extra
+    request: ForumRequest, meeting: Meeting, theme_ids: list[int | None], message: str, **extra
 ) -> HttpResponse:
     """Redraw only the columns a move changed, and say what happened (htmx)."""
     context = {
@@ -626,7 +626,7 @@ def _moved(
 
 @post_only("meetings:group")
 @forum_ability_required("run_meetings")
-def issue_move(request: HttpRequest, pk: int) -> HttpResponse:
+def issue_move(request: ForumRequest, pk: int) -> HttpResponse:
     """Move one issue, or every ticked one, into a theme or out of all themes."""
     meeting = get_meeting_for(request, pk)
     form = MoveForm(request.POST, themes=Theme.objects.in_forum(request.forum).current())
@@ -678,7 +678,7 @@ def _move_message(issues: list[Issue], theme: Theme | None) -> str:
 
 @post_only("meetings:group")
 @forum_ability_required("run_meetings")
-def suggest(request: HttpRequest, pk: int) -> HttpResponse:
+def suggest(request: ForumRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for(request, pk)
     url = _group_url(request, meeting, "#suggestions")
     try:
@@ -692,7 +692,7 @@ def suggest(request: HttpRequest, pk: int) -> HttpResponse:
 
 @post_only("meetings:group")
 @forum_ability_required("run_meetings")
-def suggestion_answer(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
+def suggestion_answer(request: ForumRequest, pk: int, item_pk: int) -> HttpResponse:
     meeting = get_meeting_for(request, pk)
     item = get_object_or_404(
         SuggestionItem.objects.select_related("batch__meeting__forum", "issue"),
@@ -711,7 +711,7 @@ def suggestion_answer(request: HttpRequest, pk: int, item_pk: int) -> HttpRespon
 
 @post_only("meetings:group")
 @forum_ability_required("run_meetings")
-def suggestion_batch(request: HttpRequest, pk: int, batch_pk: int) -> HttpResponse:
+def suggestion_batch(request: ForumRequest, pk: int, batch_pk: int) -> HttpResponse:
     meeting = get_meeting_for(request, pk)
     batch = get_object_or_404(
         SuggestionBatch.objects.select_related("meeting__forum"), pk=batch_pk, meeting=meeting
@@ -739,7 +739,7 @@ def suggestion_batch(request: HttpRequest, pk: int, batch_pk: int) -> HttpRespon
 
 @post_only("meetings:detail")
 @forum_ability_required("run_meetings")
-def voting_window(request: HttpRequest, pk: int) -> HttpResponse:
+def voting_window(request: ForumRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for(request, pk)
     form = VotingWindowForm(request.POST, meeting=meeting)
     url = meeting.get_absolute_url() + "#voting-window"
@@ -759,7 +759,7 @@ def voting_window(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @forum_ability_required("run_meetings")
-def voting_close(request: HttpRequest, pk: int) -> HttpResponse:
+def voting_close(request: ForumRequest, pk: int) -> HttpResponse:
     """Ask first, then close voting before its window ends and count the ballots."""
     meeting = get_meeting_for(request, pk)
     if request.method == "POST":
@@ -812,7 +812,7 @@ def _dots(value) -> int:
 
 
 @forum_ability_required("take_part")
-def vote(request: HttpRequest, pk: int) -> HttpResponse:
+def vote(request: ForumRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for(request, pk)
     is_open = meeting.voting_open()
     themes = services.ballot_themes(meeting) if is_open else []
@@ -879,7 +879,7 @@ def vote(request: HttpRequest, pk: int) -> HttpResponse:
 
 @post_only("meetings:detail")
 @forum_ability_required("take_part")
-def meeting_rsvp(request: HttpRequest, pk: int) -> HttpResponse:
+def meeting_rsvp(request: ForumRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for(request, pk)
     url = reverse("forum_home", args=[request.forum.slug]) + "#next-meeting"
     try:
@@ -945,7 +945,7 @@ def _decision_rows(meeting: Meeting, leaders, *, posted=None, bound=None, saved=
 
 
 @forum_ability_required("run_meetings")
-def decide(request: HttpRequest, pk: int) -> HttpResponse:
+def decide(request: ForumRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for(request, pk)
     leaders = services.leaders_of(request.forum)
     rows = _decision_rows(meeting, leaders)
@@ -955,7 +955,7 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 @post_only("meetings:decide")
 @forum_ability_required("run_meetings")
-def decision_record(request: HttpRequest, pk: int, theme_pk: int) -> HttpResponse:
+def decision_record(request: ForumRequest, pk: int, theme_pk: int) -> HttpResponse:
     """Save one theme's decision. With htmx only that theme's part of the page comes back;
     without, the whole page, keeping what was typed for the other themes."""
     meeting = get_meeting_for(request, pk)
@@ -1000,7 +1000,7 @@ def _others_typed(data, theme: Theme) -> bool:
 # Minutes
 
 
-def _minutes_for(request: HttpRequest, meeting: Meeting) -> Minutes:
+def _minutes_for(request: ForumRequest, meeting: Meeting) -> Minutes:
     minutes = Minutes.objects.filter(meeting=meeting).first()
     if minutes is None or (
         minutes.published_at is None and not can(request.membership, "run_meetings")
@@ -1010,7 +1010,7 @@ def _minutes_for(request: HttpRequest, meeting: Meeting) -> Minutes:
 
 
 @forum_ability_required("take_part")
-def minutes(request: HttpRequest, pk: int) -> HttpResponse:
+def minutes(request: ForumRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for(request, pk)
     record = _minutes_for(request, meeting)
     form = None
@@ -1030,7 +1030,9 @@ def minutes(request: HttpRequest, pk: int) -> HttpResponse:
     return _minutes_page(request, meeting, record, form=form)
 
 
-def _minutes_page(request, meeting, record, *, form=None, correction=None, status=200):
+def _minutes_page(
+    request: ForumRequest, meeting, record, *, form=None, correction=None, status=200
+):
     if (
         correction is None
         and can(request.membership, "run_meetings")
@@ -1050,7 +1052,7 @@ def _minutes_page(request, meeting, record, *, form=None, correction=None, statu
 
 @post_only("meetings:minutes")
 @forum_ability_required("run_meetings")
-def minutes_correct(request: HttpRequest, pk: int) -> HttpResponse:
+def minutes_correct(request: ForumRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for(request, pk)
     record = get_object_or_404(Minutes, meeting=meeting)
     form = MinutesCorrectionForm(request.POST)
@@ -1072,7 +1074,7 @@ def minutes_correct(request: HttpRequest, pk: int) -> HttpResponse:
 
 @post_only("meetings:minutes")
 @forum_ability_required("run_meetings")
-def minutes_publish(request: HttpRequest, pk: int) -> HttpResponse:
+def minutes_publish(request: ForumRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for(request, pk)
     record = get_object_or_404(Minutes, meeting=meeting)
     url = reverse("meetings:minutes", args=[request.forum.slug, meeting.pk])
@@ -1087,7 +1089,7 @@ def minutes_publish(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @forum_ability_required("take_part")
-def minutes_download(request: HttpRequest, pk: int) -> HttpResponse:
+def minutes_download(request: ForumRequest, pk: int) -> HttpResponse:
     meeting = get_meeting_for(request, pk)
     record = _minutes_for(request, meeting)
     response = HttpResponse(

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from escalations.models import Brief, BriefStatus
 from escalations.services.briefs import brief_figure_add
-from forum_app.http import post_only
+from forum_app.http import ForumRequest, MembershipsRequest, post_only
 from forum_app.once import sent_once
 from forum_app.permissions import (
     ability_anywhere_required,
@@ -39,7 +39,7 @@ def _bar_chart(groups, label: str) -> str:
 
 
 @forum_ability_required("take_part")
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: ForumRequest) -> HttpResponse:
     figures = forum_dashboard(request.forum)
     issues_axis = _("Open issues")
     charts = {
@@ -59,7 +59,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @forum_ability_required("take_part")
-def pulse(request: HttpRequest) -> HttpResponse:
+def pulse(request: ForumRequest) -> HttpResponse:
     forum = request.forum
     month = services.pulse_month(forum)
     form = PulseForm(request.POST or None, forum=forum)
@@ -148,7 +148,7 @@ def pulse_figure_text(row: PulseFigures, result: PulseMonth, *, measure: str) ->
 @post_only("summaries:pulse", keep=("slug",))
 @forum_ability_required("write_briefs")
 @sent_once
-def pulse_to_brief(request: HttpRequest) -> HttpResponse:
+def pulse_to_brief(request: ForumRequest) -> HttpResponse:
     forum = request.forum
     back = redirect("summaries:pulse", forum.slug)
     brief = _draft_briefs(forum).filter(pk=_whole(request.POST.get("brief"))).first()
@@ -188,7 +188,7 @@ def _start_export(record: ExportRecord) -> None:
 
 
 @ability_anywhere_required("export_summaries")
-def exports(request: HttpRequest) -> HttpResponse:
+def exports(request: MembershipsRequest) -> HttpResponse:
     forums = [membership.forum for membership in request.memberships]
     form = ExportForm(request.POST or None, forums=forums)
     if request.method == "POST" and form.is_valid():
@@ -216,7 +216,7 @@ def _own_export(request: HttpRequest, pk: int) -> ExportRecord:
 
 
 @ability_anywhere_required("export_summaries")
-def export_job(request: HttpRequest, pk: int) -> HttpResponse:
+def export_job(request: MembershipsRequest, pk: int) -> HttpResponse:
     record = _own_export(request, pk)
     template = "summaries/export_job.html"
     if request.htmx:
@@ -227,7 +227,7 @@ def export_job(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @ability_anywhere_required("export_summaries")
-def export_download(request: HttpRequest, pk: int) -> FileResponse:
+def export_download(request: MembershipsRequest, pk: int) -> FileResponse:
     record = _own_export(request, pk)
     if record.status != ExportStatus.DONE or not default_storage.exists(record.file_name):
         raise Http404

@@ -21,7 +21,7 @@ from django.views.decorators.csp import csp_override
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
-from forum_app.http import post_only
+from forum_app.http import ForumRequest, post_only
 from forum_app.models import Delivery, Notification, User
 from forum_app.notifications.emails import read_unsubscribe_token
 from forum_app.notifications.forms import PreferencesForm
@@ -74,7 +74,7 @@ FAILED_SHOWN = 200
 
 
 @forum_ability_required("resend_emails")
-def notifications_failed(request: HttpRequest) -> HttpResponse:
+def notifications_failed(request: ForumRequest) -> HttpResponse:
     failed = Notification.objects.filter(forum=request.forum).failed()
     rows = list(failed.select_related("recipient").order_by("-claimed_at", "-pk")[:FAILED_SHOWN])
     for row in rows:
@@ -96,7 +96,7 @@ def notifications_failed(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @forum_ability_required("resend_emails")
-def notifications_retry_failed(request: HttpRequest) -> HttpResponse:
+def notifications_retry_failed(request: ForumRequest) -> HttpResponse:
     """Send every failed email of the forum again: GET asks to confirm, POST does it."""
     if request.method == "POST":
         queued = retry_all_service(forum=request.forum, actor=request.user)
@@ -122,7 +122,7 @@ def notifications_retry_failed(request: HttpRequest) -> HttpResponse:
 
 @post_only("notifications_failed", keep=("slug",))
 @forum_ability_required("resend_emails")
-def notification_retry(request: HttpRequest, pk: int) -> HttpResponse:
+def notification_retry(request: ForumRequest, pk: int) -> HttpResponse:
     row = get_object_or_404(Notification, pk=pk, forum=request.forum)
     try:
         retry_service(notification=row, actor=request.user)
