@@ -58,6 +58,21 @@ class MeetingQuerySet(models.QuerySet["Meeting"]):
     def with_attendance(self) -> "MeetingQuerySet":
         return self.annotate(attendance_count=models.Count("attendances", distinct=True))
 
+    def held_before(self, meeting: "Meeting") -> "MeetingQuerySet":
+        """The forum's meetings that took place (closed) before ``meeting``, latest first.
+
+        "The previous meeting" everywhere (new issues and follow-ups on the agenda, the
+        minutes' "since the last meeting") is ``held_before(meeting).first()``: a cancelled
+        meeting, or one scheduled but never run, did not happen.
+        """
+        return (
+            self.filter(
+                forum_id=meeting.forum_id, phase=Phase.CLOSED, starts_at__lt=meeting.starts_at
+            )
+            .exclude(pk=meeting.pk)
+            .order_by("-starts_at")
+        )
+
 
 class Meeting(models.Model):
     """One forum meeting, from scheduling through the live phases to its minutes."""
@@ -192,6 +207,28 @@ class ThemeQuerySet(models.QuerySet["Theme"]):
     def current(self) -> "ThemeQuerySet":
         """Themes not merged into another."""
         return self.filter(merged_into=None)
+
+    def unresolved(self) -> "ThemeQuerySet":
+        """Themes a meeting can still take up: carried over from earlier ones, or escalated."""
+        return self.filter(status__in=[*CARRIED_OVER, ThemeStatus.ESCALATED])
+
+    def to_follow_up(self) -> "ThemeQuerySet":
+        """Themes the agenda brings back: monitoring, parked or escalated, with issue counts."""
+        statuses = [ThemeStatus.MONITORING, ThemeStatus.PARKED, ThemeStatus.ESCALATED]
+        return (
+            self.filter(status__in=statuses)
+            .annotate(issue_count=models.Count("theme_issues"))
+            .order_by("status", "name")
+        )
+
+    def of_meeting(self, meeting: "Meeting") -> "ThemeQuerySet":
+        """The themes on ``meeting``'s list, by name."""
+        return self.filter(meeting_themes__meeting=meeting).order_by("name", "pk")
+
+    def with_issues(self) -> "ThemeQuerySet":
+        """Prefetch each theme's issue links with their issues, by issue title."""
+        links = ThemeIssue.objects.select_related("issue").order_by("issue__title", "issue__pk")
+        return self.prefetch_related(models.Prefetch("theme_issues", queryset=links))
 
 
 class Theme(models.Model):

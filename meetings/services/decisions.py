@@ -114,14 +114,7 @@ def minutes_context(meeting: Meeting) -> dict:
     )
     suggested = next_meeting_times(meeting)[0] if upcoming is None else None
     ranked = results(meeting) if meeting.results_visible else []
-    previous = (
-        Meeting.objects.in_forum(meeting.forum)
-        .filter(phase=Phase.CLOSED, starts_at__lt=meeting.starts_at)
-        .exclude(pk=meeting.pk)
-        .order_by("-starts_at")
-        .values_list("starts_at", flat=True)
-        .first()
-    )
+    previous = Meeting.objects.held_before(meeting).values_list("starts_at", flat=True).first()
     return {
         "meeting": meeting,
         "forum": meeting.forum,

@@ -37,12 +37,7 @@ def lock(meeting: Meeting) -> Meeting:
 
 
 def previous_meeting(meeting: Meeting) -> Meeting | None:
-    return (
-        Meeting.objects.in_forum(meeting.forum)
-        .filter(phase=Phase.CLOSED, starts_at__lt=meeting.starts_at)
-        .order_by("-starts_at")
-        .first()
-    )
+    return Meeting.objects.held_before(meeting).first()
 
 
 def new_issues_for(meeting: Meeting):

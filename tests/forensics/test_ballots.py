@@ -19,7 +19,7 @@ from django.urls import reverse
 from forum_app import sealed_box
 from meetings import services
 from meetings.models import Ballot, BallotReceipt, Phase, ThemeTally
-from meetings.views import CODE_COOKIE
+from meetings.views.ballots import CODE_COOKIE
 from tests.conftest import client_for
 from tests.factories import MeetingFactory, MembershipFactory
 from tests.forensics.conftest import heap, xmins

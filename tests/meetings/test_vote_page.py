@@ -10,7 +10,7 @@ from forum_app.sealed_box import code_hash
 from issues.models import Support
 from meetings import services
 from meetings.models import Ballot, BallotReceipt, Phase, ThemeIssue, ThemeTally
-from meetings.views import CODE_COOKIE
+from meetings.views.ballots import CODE_COOKIE
 from tests.conftest import client_for
 from tests.factories import IssueFactory, MembershipFactory
 from tests.meetings.conftest import advance_to, grouped_meeting
