@@ -74,7 +74,7 @@ class BriefForm(forms.Form):
     def clean_response_by(self) -> datetime.date:
         return _future_date(self.cleaned_data["response_by"])
 
-    def to_data(self) -> BriefData:
+    def data_for_service(self) -> BriefData:
         data = self.cleaned_data
         return BriefData(
             title=data["title"],

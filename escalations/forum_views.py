@@ -35,6 +35,7 @@ from escalations.permissions import get_brief_in_forum
 from escalations.services import briefs as services
 from escalations.services.versions import version_history
 from escalations.uploads import cap_uploads
+from forum_app.forms import add_service_errors
 from forum_app.http import ForumRequest, post_only
 from forum_app.once import sent_once
 from forum_app.permissions import can, forum_ability_required
@@ -171,9 +172,9 @@ def brief_edit(request: ForumRequest, pk: int) -> HttpResponse:
     form = BriefForm(request.POST or None, initial=initial, forum=request.forum, theme=brief.theme)
     if request.method == "POST" and form.is_valid():
         try:
-            services.brief_update(brief=brief, actor=request.user, data=form.to_data())
+            services.brief_update(brief=brief, actor=request.user, data=form.data_for_service())
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Brief saved. Preview it before sending."))
             return redirect(brief.get_absolute_url())
@@ -250,8 +251,7 @@ def brief_send(request: ForumRequest, pk: int) -> HttpResponse:
                 brief=brief, actor=request.user, reason=form.cleaned_data["reason"]
             )
         except ValidationError as error:
-            for field, texts in getattr(error, "message_dict", {None: error.messages}).items():
-                form.add_error(field if field in form.fields else None, texts)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request,

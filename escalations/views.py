@@ -14,6 +14,7 @@ from escalations.pdf import document_context
 from escalations.permissions import get_brief_for_leader, get_commitment_for_leader
 from escalations.services import briefs as services
 from escalations.services.versions import version_history
+from forum_app.forms import add_service_errors
 from forum_app.http import MembershipsRequest, post_only
 from forum_app.once import sent_once
 from forum_app.permissions import ability_anywhere_required
@@ -97,7 +98,7 @@ def respond(request: MembershipsRequest, pk: int) -> HttpResponse:
         try:
             services.brief_respond(brief=found, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Your response is recorded and the forum is told."))
             return redirect(found.get_leader_url())
@@ -114,7 +115,7 @@ def commitment_add(request: MembershipsRequest, pk: int) -> HttpResponse:
         try:
             services.commitment_add(brief=found, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Commitment added."))
             return redirect(found.get_leader_url() + "#commitments")

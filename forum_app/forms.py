@@ -1,4 +1,5 @@
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from forum_app.models import Forum, Role
@@ -49,3 +50,18 @@ class LongTextField(forms.CharField):
     def to_python(self, value):
         value = super().to_python(value)
         return value.replace("\r\n", "\n") if isinstance(value, str) else value
+
+
+def add_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """Show a service's ValidationError on the form: next to the field it names, else above it.
+
+    A service names fields by its own data (``starts_at``); a form whose fields are named
+    otherwise maps them in ``service_fields`` (``{"starts_at": "start"}``).
+    """
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error.messages)
+        return
+    renamed = getattr(form, "service_fields", {})
+    for field, messages in error.message_dict.items():
+        name = renamed.get(field, field)
+        form.add_error(name if name in form.fields else None, messages)

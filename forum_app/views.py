@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET
 
 from forum_app import accessibility as statement
 from forum_app import services
-from forum_app.forms import InvitationForm, JoinForm
+from forum_app.forms import InvitationForm, JoinForm, add_service_errors
 from forum_app.http import ForumRequest, post_only
 from forum_app.middleware import session_seconds_left, touch_session
 from forum_app.models import Invitation, Membership
@@ -84,7 +84,7 @@ def forum_members(request: ForumRequest) -> HttpResponse:
         try:
             services.invitation_create(forum=forum, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request,

@@ -145,7 +145,7 @@ class IssueForm(forms.Form):
                 self.add_error(f"figure_{n}_label", _("Say what this number counts."))
         return cleaned
 
-    def issue_data(self) -> IssueData:
+    def data_for_service(self) -> IssueData:
         data = self.cleaned_data
         figures = []
         for n in range(1, FIGURE_ROWS + 1):

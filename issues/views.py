@@ -13,6 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django_htmx.http import trigger_client_event
 
+from forum_app.forms import add_service_errors
 from forum_app.http import ForumRequest, post_only
 from forum_app.once import sent_once
 from forum_app.permissions import can, can_edit_issue, forum_ability_required
@@ -34,14 +35,6 @@ from issues.permissions import get_comment_for, get_issue_for
 from issues.waiting_room import WaitingRoomUnavailable
 
 PAGE_SIZE = 20
-
-
-def _errors_onto(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 @forum_ability_required("take_part")
@@ -159,17 +152,17 @@ def issue_raise(request: ForumRequest) -> HttpResponse:
         try:
             if form.anonymous:
                 receipt = services.issue_raise_anonymous(
-                    forum=request.forum, data=form.issue_data(), submission=submission
+                    forum=request.forum, data=form.data_for_service(), submission=submission
                 )
             else:
                 issue = services.issue_raise(
                     forum=request.forum,
                     actor=request.user,
-                    data=form.issue_data(),
+                    data=form.data_for_service(),
                     submission=submission,
                 )
         except ValidationError as error:
-            _errors_onto(form, error)
+            add_service_errors(form, error)
         except WaitingRoomUnavailable:
             form.add_error(None, NOT_TAKEN)
         except services.AlreadySent:
@@ -337,7 +330,7 @@ def _support_with_comment(request: HttpRequest, issue: Issue) -> HttpResponse:
                 issue=issue, actor=request.user, body=form.cleaned_data["body"]
             )
         except ValidationError as error:
-            _errors_onto(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(
                 request, _("You support this issue, and what you typed is now a comment on it.")
@@ -379,7 +372,7 @@ def comment_post(request: ForumRequest, pk: int) -> HttpResponse:
                 issue=issue, actor=request.user, **form.cleaned_data
             )
         except ValidationError as error:
-            _errors_onto(form, error)
+            add_service_errors(form, error)
     if new_comment and not request.htmx:
         messages.success(request, _("Your comment has been posted."))
         return redirect(f"{issue.get_absolute_url()}#comment-{new_comment.pk}")
@@ -411,7 +404,7 @@ def issue_edit(request: ForumRequest, pk: int) -> HttpResponse:
             services.issue_edit(
                 issue=issue,
                 actor=request.user,
-                data=form.issue_data(),
+                data=form.data_for_service(),
                 expected_version=form.cleaned_data["version"],
                 redact=form.cleaned_data["redact"] and can(request.membership, "moderate_issues"),
             )
@@ -423,7 +416,7 @@ def issue_edit(request: ForumRequest, pk: int) -> HttpResponse:
             context = {"forum": request.forum, "issue": conflict.current, "form": retry}
             return render(request, "issues/conflict.html", context, status=409)
         except ValidationError as error:
-            _errors_onto(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Your changes have been saved."))
             return redirect(issue.get_absolute_url())
@@ -464,7 +457,7 @@ def issue_set_status(request: ForumRequest, pk: int) -> HttpResponse:
         try:
             services.issue_set_status(issue=issue, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _errors_onto(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Status updated."))
             return redirect(issue.get_absolute_url())
@@ -480,7 +473,7 @@ def issue_merge(request: ForumRequest, pk: int) -> HttpResponse:
         try:
             services.issue_merge(issue=issue, into=form.cleaned_data["into"], actor=request.user)
         except ValidationError as error:
-            _errors_onto(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("The issues have been merged."))
             return redirect(form.cleaned_data["into"].get_absolute_url())
@@ -620,7 +613,7 @@ def issue_follow_update(request: ForumRequest) -> HttpResponse:
                 submission=update_form.cleaned_data["submission"],
             )
         except ValidationError as error:
-            _errors_onto(update_form, error)
+            add_service_errors(update_form, error)
         except WaitingRoomUnavailable:
             update_form.add_error(None, NOT_TAKEN)
         else:

@@ -13,6 +13,9 @@ from meetings.services.ballots import field_for
 
 
 class MeetingForm(forms.Form):
+    # The service's names for the fields its errors point at (see add_service_errors).
+    service_fields = {"starts_at": "start", "ends_at": "end"}
+
     title = forms.CharField(label=_("Title"), max_length=120)
     date = forms.DateField(
         label=_("Date"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
@@ -64,19 +67,6 @@ class MeetingForm(forms.Form):
             place=cleaned["place"],
             video_link=cleaned["video_link"],
         )
-
-
-SERVICE_FIELD = {"starts_at": "start", "ends_at": "end"}
-
-
-def add_service_errors(form: forms.Form, error) -> None:
-    """Show a service's ValidationError next to the matching field (or above the form)."""
-    if hasattr(error, "error_dict"):
-        for field, messages in error.message_dict.items():
-            name = SERVICE_FIELD.get(field, field)
-            form.add_error(name if name in form.fields else None, messages)
-    else:
-        form.add_error(None, error.messages)
 
 
 class AgendaItemForm(forms.Form):
@@ -142,6 +132,8 @@ class SplitForm(forms.Form):
 class VotingWindowForm(forms.Form):
     """When voting closes, in the forum's time zone."""
 
+    service_fields = {"closes_at": "date"}
+
     date = forms.DateField(
         label=_("Voting closes on"),
         widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
@@ -160,9 +152,6 @@ class VotingWindowForm(forms.Form):
     def closes_at(self) -> datetime:
         tz = self.meeting.forum.tzinfo
         return datetime.combine(self.cleaned_data["date"], self.cleaned_data["time"], tzinfo=tz)
-
-
-SERVICE_FIELD["closes_at"] = "date"
 
 
 class VoteForm(forms.Form):

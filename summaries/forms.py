@@ -87,7 +87,7 @@ class PulseForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["service_area"].queryset = ServiceArea.objects.filter(forum=forum)
 
-    def pulse_data(self) -> PulseData:
+    def data_for_service(self) -> PulseData:
         return PulseData(**self.cleaned_data)
 
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from escalations.models import Brief, BriefStatus
 from escalations.services.briefs import brief_figure_add
+from forum_app.forms import add_service_errors
 from forum_app.http import ForumRequest, MembershipsRequest, post_only
 from forum_app.once import sent_once
 from forum_app.permissions import (
@@ -65,13 +66,9 @@ def pulse(request: ForumRequest) -> HttpResponse:
     form = PulseForm(request.POST or None, forum=forum)
     if request.method == "POST" and form.is_valid():
         try:
-            services.pulse_answer(forum=forum, actor=request.user, data=form.pulse_data())
+            services.pulse_answer(forum=forum, actor=request.user, data=form.data_for_service())
         except ValidationError as error:
-            if hasattr(error, "error_dict"):
-                for field, problems in error.error_dict.items():
-                    form.add_error(field if field in form.fields else None, problems)
-            else:
-                form.add_error(None, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, _("Thank you. Your answers are in, without your name."))
             return redirect("summaries:pulse", forum.slug)

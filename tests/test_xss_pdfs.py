@@ -277,7 +277,7 @@ def test_the_brief_pdf_shows_hostile_text_as_text_and_fetches_nothing(
         theme=theme,
     )
     assert form.is_valid(), form.errors
-    briefs.brief_update(brief=brief, actor=convenor, data=form.to_data())
+    briefs.brief_update(brief=brief, actor=convenor, data=form.data_for_service())
     for text in figures:
         briefs.brief_figure_add(brief=brief, actor=convenor, text=text, source=fit(text, 200))
 

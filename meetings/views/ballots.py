@@ -6,10 +6,11 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from forum_app.forms import add_service_errors
 from forum_app.http import ForumRequest
 from forum_app.permissions import forum_ability_required
 from meetings import services
-from meetings.forms import VoteForm, add_service_errors
+from meetings.forms import VoteForm
 from meetings.models import Meeting
 from meetings.permissions import get_meeting_for
 from meetings.services import voting

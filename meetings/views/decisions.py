@@ -8,10 +8,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django_htmx.http import trigger_client_event
 
+from forum_app.forms import add_service_errors
 from forum_app.http import ForumRequest, post_only
 from forum_app.permissions import forum_ability_required
 from meetings import services
-from meetings.forms import DecisionForm, add_service_errors
+from meetings.forms import DecisionForm
 from meetings.models import Meeting, Theme
 from meetings.permissions import get_meeting_for
 from meetings.views.shared import done

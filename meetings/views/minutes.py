@@ -7,10 +7,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from forum_app.forms import add_service_errors
 from forum_app.http import ForumRequest, post_only
 from forum_app.permissions import can, forum_ability_required
 from meetings import services
-from meetings.forms import MinutesCorrectionForm, MinutesForm, add_service_errors
+from meetings.forms import MinutesCorrectionForm, MinutesForm
 from meetings.models import Meeting, Minutes
 from meetings.pdf import minutes_pdf
 from meetings.permissions import get_meeting_for

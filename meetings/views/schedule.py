@@ -7,12 +7,13 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from forum_app.forms import add_service_errors
 from forum_app.http import ForumRequest, post_only
 from forum_app.once import sent_once
 from forum_app.permissions import forum_ability_required
 from meetings import services
 from meetings.calendar import meeting_ics
-from meetings.forms import MeetingForm, add_service_errors
+from meetings.forms import MeetingForm
 from meetings.models import Meeting, Phase
 from meetings.permissions import get_meeting_for
 from meetings.services.schedule import default_start

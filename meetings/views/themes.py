@@ -11,12 +11,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from forum_app.forms import add_service_errors
 from forum_app.http import ForumRequest, post_only
 from forum_app.once import sent_once
 from forum_app.permissions import forum_ability_required
 from issues.models import Issue
 from meetings import services
-from meetings.forms import MergeForm, MoveForm, SplitForm, ThemeNameForm, add_service_errors
+from meetings.forms import MergeForm, MoveForm, SplitForm, ThemeNameForm
 from meetings.models import Meeting, SuggestionBatch, SuggestionItem, Theme
 from meetings.permissions import get_meeting_for
 from meetings.services.themes import GROUPING_PHASES, groupable_issues

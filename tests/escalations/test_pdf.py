@@ -107,7 +107,7 @@ def test_quotes_never_carry_an_author_name(forum, convenor, leader):
         theme=brief.theme,
     )
     assert form.is_valid(), form.errors
-    brief_update(brief=brief, actor=convenor, data=form.to_data())
+    brief_update(brief=brief, actor=convenor, data=form.data_for_service())
     html = render_brief_html(brief_snapshot(brief, version=1, sent_at=brief.created_at))
     assert brief.quotes.count() == len(issues)
     for issue in issues:
