@@ -1,0 +1,1 @@
+"""Pages for raising, finding, supporting, discussing and moderating issues, by subject."""
