@@ -31,6 +31,18 @@ class UserQuerySet(models.QuerySet["User"]):
             memberships__role__in=roles,
         )
 
+    def convenors_of(self, forum: "Forum") -> "UserQuerySet":
+        """The forum's active convenors, oldest account first."""
+        return self.active_in(forum, Role.CONVENOR).order_by("pk")
+
+    def leaders_of(self, forum: "Forum") -> "UserQuerySet":
+        """The forum's active leaders by name: the only people a brief may be addressed to."""
+        return self.active_in(forum, Role.LEADER).order_by("display_name", "email")
+
+    def members_of(self, forum: "Forum") -> "UserQuerySet":
+        """The people who take part in the forum: its active members and convenors."""
+        return self.active_in(forum, *PARTICIPANT_ROLES).order_by("pk")
+
 
 class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
     use_in_migrations = True

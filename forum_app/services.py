@@ -37,10 +37,6 @@ def forum_create(*, name: str, slug: str, convenor: User, description: str = "")
     return forum
 
 
-def _convenors(forum: Forum):
-    return User.objects.active_in(forum, Role.CONVENOR).order_by("pk")
-
-
 @transaction.atomic
 def membership_request(*, forum: Forum, user: User) -> Membership:
     """Ask to join ``forum`` as a member; its convenors are told.
@@ -54,7 +50,7 @@ def membership_request(*, forum: Forum, user: User) -> Membership:
     )
     if created:
         link = settings.SITE_URL + reverse("forum_members", args=[forum.slug])
-        for convenor in _convenors(forum):
+        for convenor in User.objects.convenors_of(forum):
             notify(
                 kind="membership_requested",
                 recipient=convenor,

@@ -11,9 +11,8 @@ from collections import defaultdict
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F
 
-from forum_app.models import Membership
+from forum_app.models import User
 from forum_app.notifications import notify
 from issues.models import Follow, IssueEvent
 
@@ -44,18 +43,17 @@ def issue_news_tell() -> int:
 
 def _queue(events: list[IssueEvent]) -> None:
     followers = defaultdict(list)
-    follows = (
-        Follow.objects.filter(
-            issue_id__in={e.issue_id for e in events},
-            user__is_active=True,
-            user__memberships__forum=F("issue__forum"),
-            user__memberships__status=Membership.Status.ACTIVE,
+    by_forum = defaultdict(set)
+    for event in events:
+        by_forum[event.issue.forum].add(event.issue_id)
+    for forum, issue_ids in by_forum.items():
+        follows = (
+            Follow.objects.filter(issue_id__in=issue_ids, user__in=User.objects.members_of(forum))
+            .select_related("user")
+            .order_by("pk")
         )
-        .select_related("user")
-        .order_by("pk")
-    )
-    for follow in follows:
-        followers[follow.issue_id].append(follow.user)
+        for follow in follows:
+            followers[follow.issue_id].append(follow.user)
     for event in events:
         issue = event.issue
         if issue.hidden:

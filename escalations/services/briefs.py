@@ -39,7 +39,7 @@ from escalations.pdf import render_brief_html, render_brief_pdf
 from escalations.services.evidence import theme_evidence
 from escalations.services.followups import cancel_due_reminders, response_reminders_schedule
 from escalations.services.versions import REASON_LIMIT, Change, snapshot_changes
-from forum_app.models import Forum, Membership, Role, User
+from forum_app.models import Forum, Membership, User
 from forum_app.notifications import notify
 from forum_app.sealed_box import Box, sealed_open, sealed_put, sealed_waiting
 from issues.models import Issue, IssueEvent
@@ -63,11 +63,7 @@ class BriefData:
 
 def forum_leaders(forum: Forum):
     """Active leaders of ``forum``: the only people a brief may be addressed to."""
-    return User.objects.active_in(forum, Role.LEADER).order_by("display_name", "pk")
-
-
-def forum_convenors(forum: Forum):
-    return User.objects.active_in(forum, Role.CONVENOR).order_by("pk")
+    return User.objects.leaders_of(forum)
 
 
 def _event(brief: Brief, kind: str, *, actor: User | None, text: str = "", **extra) -> BriefEvent:
@@ -379,7 +375,7 @@ def brief_send(*, brief: Brief, actor: User, reason: str = "") -> BriefVersion:
         )
     # Every convenor keeps the same record: the fingerprints in their mailboxes are what the
     # forum checks a stored brief against if the server is ever in doubt.
-    for convenor in forum_convenors(brief.forum):
+    for convenor in User.objects.convenors_of(brief.forum):
         notify(
             kind="brief_sent",
             email=convenor.email,
@@ -493,7 +489,7 @@ def brief_set_status(*, brief: Brief, actor: User, status: str) -> Brief:
 
 
 def _tell_convenors(brief: Brief, *, event: str, actor: User) -> None:
-    for convenor in forum_convenors(brief.forum):
+    for convenor in User.objects.convenors_of(brief.forum):
         notify(
             kind="brief_response",
             email=convenor.email,

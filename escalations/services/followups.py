@@ -23,7 +23,7 @@ from escalations.models import (
     EscalationSettings,
     LadderRung,
 )
-from forum_app.models import Notification, Role, User
+from forum_app.models import Notification, User
 from forum_app.notifications import notify
 
 REMINDER_HOUR = 9
@@ -81,7 +81,7 @@ def cancel_due_reminders(brief: Brief) -> int:
 
 def _ladder_next(brief: Brief) -> User | None:
     current = set(brief.recipients.values_list("pk", flat=True))
-    leaders = set(User.objects.active_in(brief.forum, Role.LEADER).values_list("pk", flat=True))
+    leaders = set(User.objects.leaders_of(brief.forum).values_list("pk", flat=True))
     rungs = LadderRung.objects.filter(forum=brief.forum).select_related("leader")
     positions = [rung.position for rung in rungs if rung.leader_id in current]
     floor = max(positions, default=-1)
@@ -101,10 +101,6 @@ def _claim_step(brief: Brief, kind: str, key: str, text: str, now) -> bool:
     except IntegrityError:
         return False
     return True
-
-
-def _convenors(brief: Brief):
-    return User.objects.active_in(brief.forum, Role.CONVENOR).order_by("pk")
 
 
 def _move_up(brief: Brief, week: int, now) -> None:
@@ -130,7 +126,7 @@ def _move_up(brief: Brief, week: int, now) -> None:
             recipient=leader,
             forum=brief.forum,
         )
-    for convenor in _convenors(brief):
+    for convenor in User.objects.convenors_of(brief.forum):
         notify(
             kind="brief_moved_up",
             email=convenor.email,
@@ -202,7 +198,7 @@ def _commitment_followup(commitment: Commitment, today: datetime.date) -> None:
                 recipient=leader,
                 forum=brief.forum,
             )
-        for convenor in _convenors(brief):
+        for convenor in User.objects.convenors_of(brief.forum):
             notify(
                 kind="commitment_overdue",
                 email=convenor.email,

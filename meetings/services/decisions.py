@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from forum_app.models import Role, User
+from forum_app.models import User
 from forum_app.notifications import notify
 from issues.models import OPEN_STATUSES, IssueEvent, Status
 from issues.services import issue_news_record, issue_set_status
@@ -49,7 +49,7 @@ class DecisionData:
 
 def leaders_of(forum) -> list[User]:
     """Senior leaders a theme can be escalated to: people with the leader role in the forum."""
-    return list(User.objects.active_in(forum, Role.LEADER).order_by("display_name", "email"))
+    return list(User.objects.leaders_of(forum))
 
 
 def _check(meeting: Meeting, data: DecisionData) -> None:
