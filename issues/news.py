@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from forum_app.models import User
-from forum_app.notifications import notify
+from forum_app.notifications import notify_each
 from issues.models import Follow, IssueEvent
 
 BATCH = 1000
@@ -58,17 +58,15 @@ def _queue(events: list[IssueEvent]) -> None:
         issue = event.issue
         if issue.hidden:
             continue
-        for user in followers[issue.pk]:
-            notify(
-                kind="issue_news",
-                recipient=user,
-                email=user.email,
-                forum=issue.forum,
-                dedupe_key=f"issue_news:{event.pk}:{user.pk}",
-                context={
-                    "forum": issue.forum.name,
-                    "title": issue.title,
-                    "text": event.text,
-                    "link": settings.SITE_URL + issue.get_absolute_url(),
-                },
-            )
+        notify_each(
+            "issue_news",
+            followers[issue.pk],
+            forum=issue.forum,
+            key={"event": event.pk},
+            context={
+                "forum": issue.forum.name,
+                "title": issue.title,
+                "text": event.text,
+                "link": settings.SITE_URL + issue.get_absolute_url(),
+            },
+        )

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from forum_app.models import User
-from forum_app.notifications import notify
+from forum_app.notifications import notify_each
 from issues.models import OPEN_STATUSES, IssueEvent, Status
 from issues.services import issue_news_record, issue_set_status
 from meetings.minutes import minutes_sections
@@ -30,7 +30,7 @@ from meetings.models import (
 from meetings.permissions import require_convenor
 from meetings.services.ballots import results
 from meetings.services.running import bump, lock
-from meetings.services.schedule import members_to_invite, next_meeting_times
+from meetings.services.schedule import next_meeting_times
 
 ISSUE_STATUS_FOR = {Outcome.ESCALATE: Status.ESCALATED, Outcome.RESOLVE_LOCALLY: Status.RESOLVED}
 
@@ -263,13 +263,11 @@ def minutes_publish(*, minutes: Minutes, actor: User) -> Minutes:
         "link": settings.SITE_URL + reverse("meetings:minutes", args=args),
         "pdf_link": settings.SITE_URL + reverse("meetings:minutes_pdf", args=args),
     }
-    for user in members_to_invite(meeting.forum):
-        notify(
-            kind="meeting_minutes",
-            recipient=user,
-            email=user.email,
-            forum=meeting.forum,
-            dedupe_key=f"meeting_minutes:{meeting.pk}:{user.pk}",
-            context=context,
-        )
+    notify_each(
+        "meeting_minutes",
+        User.objects.members_of(meeting.forum),
+        forum=meeting.forum,
+        key={"meeting": meeting.pk},
+        context=context,
+    )
     return Minutes.objects.get(pk=minutes.pk)
