@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from meetings import views
+from meetings import proposal_views, views
 
 app_name = "meetings"
 
@@ -47,4 +47,16 @@ urlpatterns = [
     path("<int:pk>/minutes/publish/", views.minutes_publish, name="minutes_publish"),
     path("<int:pk>/minutes/correct/", views.minutes_correct, name="minutes_correct"),
     path("<int:pk>/minutes.pdf", views.minutes_download, name="minutes_pdf"),
+    # Members' agenda proposals and the convenor's voting times (meetings/proposal_views.py)
+    path("<int:pk>/proposals/", proposal_views.agenda_proposals, name="proposals"),
+    path(
+        "<int:pk>/proposals/<int:proposal_pk>/accept/",
+        proposal_views.proposal_accept,
+        name="proposal_accept",
+    ),
+    path(
+        "<int:pk>/proposals/<int:proposal_pk>/decline/",
+        proposal_views.proposal_decline,
+        name="proposal_decline",
+    ),
 ]

@@ -68,6 +68,16 @@ KINDS: dict[str, Kind] = {
             digest_only=True,
         ),
         Kind(
+            "agenda_proposal",
+            _("Answers to your agenda proposals"),
+            _(
+                "The convenor puts an item you proposed on a meeting's agenda, or declines it. "
+                "Only in a digest, never one email at a time."
+            ),
+            default=Delivery.DAILY,
+            digest_only=True,
+        ),
+        Kind(
             "meeting_minutes",
             _("Meeting minutes"),
             _("The minutes of a meeting of your forum are ready."),
