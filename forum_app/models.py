@@ -477,13 +477,15 @@ class CacheEntry(models.Model):
 class FormSubmission(models.Model):
     """A form that has been sent once, by the hash of its one-time token (``forum_app.once``).
 
-    Only for named actions: it holds no person and no time, and anonymous posts never write
-    one. ``result`` is the page the first send led to, so sending the same form again (Back,
-    then Send; or a refresh) leads there too instead of creating a second copy.
+    Only for named actions: it holds no person, and anonymous posts never write one.
+    ``result`` is the page the first send led to, so sending the same form again (Back,
+    then Send; or a refresh) leads there too instead of creating a second copy. Only the day
+    it was sent is kept (no time of day), so old rows can go (``forum_app.retention``).
     """
 
     key = models.CharField(max_length=64, unique=True)
     result = models.CharField(max_length=500, blank=True)
+    sent_on = models.DateField(default=timezone.localdate, db_index=True)
 
     class Meta:
         verbose_name = _("form sent")

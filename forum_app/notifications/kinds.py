@@ -86,6 +86,16 @@ KINDS: dict[str, Kind] = {
             keys={"": "issue_news:{event}:{person}"},
         ),
         Kind(
+            "agenda_proposal",
+            _("Answers to your agenda proposals"),
+            _(
+                "The convenor puts an item you proposed on a meeting's agenda, or declines it. "
+                "Only in a digest, never one email at a time."
+            ),
+            default=Delivery.DAILY,
+            digest_only=True,
+        ),
+        Kind(
             "meeting_minutes",
             _("Meeting minutes"),
             _("The minutes of a meeting of your forum are ready."),
