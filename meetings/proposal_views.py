@@ -12,16 +12,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from forum_app.forms import add_service_errors
 from forum_app.http import post_only
 from forum_app.once import sent_once
-from forum_app.permissions import CONVENORS, MEMBERS, forum_role_required
-from meetings.forms import (
-    AgendaProposalForm,
-    ProposalDeclineForm,
-    add_service_errors,
-)
+from forum_app.permissions import can, forum_ability_required
+from meetings.forms import AgendaProposalForm, ProposalDeclineForm
 from meetings.models import AgendaProposal, Meeting
-from meetings.permissions import can_run, get_meeting_for
+from meetings.permissions import get_meeting_for
 from meetings.services import proposals
 
 
@@ -39,25 +36,23 @@ def _proposals_page(
     decline_form: ProposalDeclineForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    running = can_run(request.membership)
     listed = AgendaProposal.objects.filter(meeting=meeting).select_related("proposed_by")
     context = {
         "forum": request.forum,
         "meeting": meeting,
-        "can_run": running,
         "open": proposals.proposals_open(meeting),
         "form": form or AgendaProposalForm(),
         "mine": list(listed.filter(proposed_by=request.user)),
         "declining": declining.pk if declining else None,
         "decline_form": decline_form,
     }
-    if running:
+    if can(request.membership, "run_meetings"):
         context["waiting"] = list(listed.filter(state=AgendaProposal.State.WAITING))
         context["answered"] = list(listed.exclude(state=AgendaProposal.State.WAITING))
     return render(request, "meetings/proposals.html", context, status=status)
 
 
-@forum_role_required(MEMBERS)
+@forum_ability_required("take_part")
 @sent_once
 def agenda_proposals(request: HttpRequest, pk: int) -> HttpResponse:
     """The proposals of a meeting: a member's own and the form; the convenor sees them all."""
@@ -93,7 +88,7 @@ def _proposal(request: HttpRequest, pk: int, proposal_pk: int) -> AgendaProposal
 
 
 @post_only("meetings:proposals")
-@forum_role_required(CONVENORS)
+@forum_ability_required("run_meetings")
 def proposal_accept(request: HttpRequest, pk: int, proposal_pk: int) -> HttpResponse:
     proposal = _proposal(request, pk, proposal_pk)
     url = _proposals_url(proposal.meeting, "waiting")
@@ -108,7 +103,7 @@ def proposal_accept(request: HttpRequest, pk: int, proposal_pk: int) -> HttpResp
 
 
 @post_only("meetings:proposals")
-@forum_role_required(CONVENORS)
+@forum_ability_required("run_meetings")
 def proposal_decline(request: HttpRequest, pk: int, proposal_pk: int) -> HttpResponse:
     proposal = _proposal(request, pk, proposal_pk)
     form = ProposalDeclineForm(request.POST)

@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 
 from forum_app.models import User
 from forum_app.notifications import notify
+from forum_app.permissions import require
 from meetings.models import AgendaProposal, Meeting, Phase
-from meetings.permissions import is_participant_role, require_convenor, role_in
 from meetings.services.running import agenda_item_add
 
 # Proposals are taken until the meeting starts running its agenda review.
@@ -31,8 +31,7 @@ def agenda_proposal_create(
     *, meeting: Meeting, actor: User, title: str, why: str = ""
 ) -> AgendaProposal:
     """Ask the convenor to put an item on the agenda of a meeting not yet past its review."""
-    if not is_participant_role(role_in(meeting.forum, actor)):
-        raise ValidationError(_("Only members of the forum propose agenda items."))
+    require(meeting.forum, actor, "take_part", _("Only members of the forum propose agenda items."))
     if not proposals_open(meeting):
         raise ValidationError(_("This meeting’s agenda is settled, so it takes no more proposals."))
     title = title.strip()
@@ -55,7 +54,7 @@ def agenda_proposal_create(
 
 
 def _claim(proposal: AgendaProposal, actor: User) -> AgendaProposal:
-    require_convenor(proposal.meeting.forum, actor)
+    require(proposal.meeting.forum, actor, "run_meetings")
     locked = (
         AgendaProposal.objects.select_for_update(of=("self",))
         .select_related("meeting__forum", "proposed_by")
