@@ -76,7 +76,12 @@ def new_groups(
         positions = np.flatnonzero(groups == g)
         central = int(np.argmax(scores[positions]))  # first of the most central
         names.append(
-            group_name([texts[members[p]] for p in positions], central=central, rarity=rarity)
+            group_name(
+                [texts[members[p]] for p in positions],
+                central=central,
+                rarity=rarity,
+                used_by=vectoriser.used_by,
+            )
         )
     return {
         members[position]: Suggestion(
