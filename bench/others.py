@@ -40,7 +40,7 @@ def notifications_fanout() -> dict:
 def suggest_groups(world: dict) -> dict:
     """Suggestions for 500 ungrouped issues against 300 labelled themes (~3,000 issues)."""
     from issues.models import Issue
-    from issues.similarity import Doc, get_engine
+    from issues.similarity import Doc, TfidfEngine
 
     rows = list(
         Issue.objects.filter(forum=world["forum"])
@@ -54,7 +54,7 @@ def suggest_groups(world: dict) -> dict:
     ungrouped = [
         Doc(key=pk, text=f"{title}\n{body}", category=cat) for pk, title, body, cat in rows[3000:]
     ]
-    engine = get_engine("tfidf")
+    engine = TfidfEngine()
     started = time.perf_counter()
     engine.fit(labelled + ungrouped)
     fitted = time.perf_counter()

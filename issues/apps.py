@@ -6,6 +6,10 @@ class IssuesConfig(AppConfig):
 
     def ready(self) -> None:
         from forum_app.notifications.digests import digest_source_register
+        from issues.models import Issue
         from issues.news import issue_news_tell
+        from issues.similar import watch
+
+        watch(Issue)  # any issue saved or deleted refits the forum's similar issues
 
         digest_source_register(issue_news_tell)

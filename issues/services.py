@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from forum_app.demo import load_sample
 from forum_app.models import Forum, Notification, User
 from forum_app.notifications import notify
-from issues import receipts, similar, waiting_room
+from issues import receipts, waiting_room
 from issues.models import (
     Category,
     Comment,
@@ -164,7 +164,6 @@ def _after_raise(issue: Issue) -> None:
     )
     if issue.needs_fast_track:
         _alert_convenors(issue)
-    similar.invalidate(forum_id=issue.forum_id)
 
 
 def _due(forum: Forum) -> float:
@@ -460,16 +459,14 @@ def issue_hide(*, issue: Issue, actor: User, reason: str) -> Issue:
     reason = reason.strip()
     if not reason:
         raise ValidationError({"reason": _("Say why the issue is hidden.")})
-    Issue.objects.filter(pk=issue.pk).update(
-        hidden=True, hidden_reason=reason, version=F("version") + 1
-    )
+    issue.hidden, issue.hidden_reason, issue.version = True, reason, F("version") + 1
+    issue.save(update_fields=["hidden", "hidden_reason", "version"])
     IssueEvent.objects.create(
         issue=issue,
         happened_on=_today(issue.forum),
         kind=IssueEvent.Kind.HIDDEN,
         text=_("Hidden by a convenor: %(reason)s") % {"reason": reason},
     )
-    similar.invalidate(forum_id=issue.forum_id)
     issue.refresh_from_db()
     return issue
 
@@ -521,7 +518,6 @@ def issue_edit(
         )
     if locked.needs_fast_track and not was_fast_tracked:
         _alert_convenors(locked)
-    similar.invalidate(forum_id=locked.forum_id)
     return locked
 
 
@@ -597,7 +593,6 @@ def issue_set_status(
         text=text,
         to_tell=closed,
     )
-    similar.invalidate(forum_id=locked.forum_id)
     return locked
 
 
@@ -675,5 +670,4 @@ def issue_merge(*, issue: Issue, into: Issue, actor: User) -> Issue:
         kind=IssueEvent.Kind.MERGED,
         text=_("“%(title)s” was merged into this issue.") % {"title": duplicate.title},
     )
-    similar.invalidate(forum_id=duplicate.forum_id)
     return duplicate

@@ -4,14 +4,16 @@ Each web process keeps one fitted similarity engine per forum in memory. Fitting
 forum takes seconds, so no request ever waits for one: a process with no engine for a
 forum starts fitting it in a background thread and answers "not ready yet" meanwhile
 (the pages ask again a moment later). A version stamp in the shared cache says when the
-forum's issues last changed: the issue services call ``invalidate`` and the stamp moves
-on once their transaction commits. A process holding an engine fitted under another
+forum's issues last changed. It moves on in one place: whenever an issue (or anything
+else ``watch``ed, such as a theme) is saved or deleted, once the transaction commits. No
+service needs to remember it; writes that bypass ``save`` (queryset ``update``) are
+refused by a test. A process holding an engine fitted under another
 stamp refits in the background too, answering from the older vectors meanwhile; a repeat
 request with nothing changed reuses the vectors it has.
 
 The engine learns from the themes convenors have grouped issues into. Themes belong to a
 later stage (meetings), which registers where to read them with ``theme_labels_register``
-and invalidates the forum's vectors when issues move between themes.
+and ``watch``es the models that hold them, so moving issues between themes refits too.
 """
 
 import logging
@@ -25,7 +27,8 @@ from dataclasses import dataclass
 from functools import partial
 
 from django.core.cache import cache
-from django.db import connections, transaction
+from django.db import connections, models, transaction
+from django.db.models.signals import post_delete, post_save
 
 from forum_app.models import Forum
 from issues.models import Issue
@@ -149,11 +152,36 @@ def text_of(issue: Issue) -> str:
 def invalidate(*, forum_id: int) -> None:
     """Mark the forum's vectors stale once the current transaction commits.
 
-    Call it from every service that raises, edits, merges, hides or changes the status of
-    an issue. Bumping only after the commit means no process refits on data that is
-    about to change or be rolled back.
+    Saving or deleting a watched model calls it (see ``watch``), so services do not.
+    Bumping only after the commit means no process refits on data that is about to change
+    or be rolled back.
     """
     transaction.on_commit(partial(_bump, forum_id), robust=True)
+
+
+ForumOf = Callable[[models.Model], int | None]
+WATCHED: dict[type[models.Model], ForumOf] = {}
+
+
+def watch(model: type[models.Model], forum_of: ForumOf | None = None) -> None:
+    """Mark a forum's vectors stale whenever an instance of ``model`` is saved or deleted.
+
+    ``forum_of`` gives an instance's forum id (by default its ``forum_id``); None when it
+    cannot tell, as for a row deleted along with the issue or theme that names its forum
+    (whose own deletion marks the forum).
+    """
+    WATCHED[model] = forum_of or (lambda instance: instance.forum_id)
+    uid = f"similar-watch-{model._meta.label_lower}"
+    post_save.connect(_written, sender=model, dispatch_uid=f"{uid}-save")
+    post_delete.connect(_written, sender=model, dispatch_uid=f"{uid}-delete")
+
+
+def _written(sender: type[models.Model], instance: models.Model, **kwargs) -> None:
+    if kwargs.get("raw"):  # loading fixtures: nothing is fitted from them yet
+        return
+    forum_id = WATCHED[sender](instance)
+    if forum_id is not None:
+        invalidate(forum_id=forum_id)
 
 
 def forget_all() -> None:

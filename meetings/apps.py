@@ -6,9 +6,13 @@ class MeetingsConfig(AppConfig):
 
     def ready(self) -> None:
         from forum_app.notifications.emails import register_attachment
-        from issues.similar import theme_labels_register
+        from issues.similar import theme_labels_register, watch
         from meetings.calendar import invitation_attachment
-        from meetings.services.themes import theme_labels
+        from meetings.models import Theme, ThemeIssue
+        from meetings.services.themes import theme_labels, theme_link_forum
 
         register_attachment("meeting_scheduled", invitation_attachment)
+        # Similar issues learn from the themes, and refit when a theme or a place in one changes.
         theme_labels_register(theme_labels)
+        watch(Theme)
+        watch(ThemeIssue, theme_link_forum)

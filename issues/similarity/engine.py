@@ -6,90 +6,16 @@ groups for issues that fit no theme. Pure Python, numpy and scikit-learn: no Dja
 web app, management commands and benchmarks can all share it.
 """
 
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from itertools import islice
-from typing import Any, Protocol
+from collections.abc import Collection, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 from scipy.special import logsumexp
-from sklearn.cluster import AgglomerativeClustering
 
-from issues.similarity.naming import group_name, rarity_from
+from issues.similarity.documents import Doc, Key, Match, Suggestion, issue_text, key_order
+from issues.similarity.grouping import new_groups
 from issues.similarity.vectors import Row, Vectoriser, unit_rows
-
-Key = str | int
-
-NEW_GROUP_PREFIX = "new-"
-
-
-@dataclass(frozen=True)
-class Doc:
-    """One issue as the engine sees it.
-
-    ``label`` is the theme the issue has already been grouped into, or None when it has
-    not been grouped. ``category`` is the poster's own choice: a weak hint, often wrong.
-    """
-
-    key: Key
-    text: str
-    category: str = ""
-    label: str | None = None
-
-
-@dataclass(frozen=True)
-class Match:
-    """A fitted document similar to a query, with the words they share."""
-
-    key: Key
-    score: float
-    shared_terms: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Suggestion:
-    """The group suggested for one document.
-
-    ``label`` is an existing theme label, or a new group id such as ``new-1`` when
-    ``is_new`` is true. ``reason`` lists the words that made the document fit the group.
-    ``name`` is a readable name for a new group ("Pool cars and late visits"), the same for
-    every member; empty for an existing theme.
-    """
-
-    key: Key
-    label: str
-    score: float
-    is_new: bool
-    reason: tuple[str, ...]
-    name: str = ""
-
-
-class Engine(Protocol):
-    """What every similarity engine offers."""
-
-    def fit(self, docs: Sequence[Doc]) -> None:
-        """Learn the vocabulary and the themes from ``docs``, replacing anything learned."""
-
-    def similar(
-        self,
-        text: str,
-        k: int = 5,
-        exclude: Key | None = None,
-        *,
-        category: str = "",
-        among: Collection[Key] | None = None,
-    ) -> list[Match]:
-        """Return up to ``k`` fitted documents most similar to ``text``, best first."""
-
-    def suggest(self, docs: Sequence[Doc]) -> list[Suggestion]:
-        """Suggest a group for each of ``docs``, in the order given."""
-
-
-def _key_order(key: Key) -> tuple[bool, Key]:
-    """Sort key that orders ints before strings and never compares the two."""
-    return (isinstance(key, str), key)
-
 
 # Temperatures tried when learning how sharply closeness to a theme turns into belief in it.
 _TEMPERATURES = (0.01, 0.015, 0.02, 0.03, 0.05, 0.08, 0.12, 0.2, 0.35)
@@ -182,7 +108,7 @@ class TfidfEngine:
         Fit on every issue, grouped or not, so that the vocabulary also covers the issues
         later passed to ``suggest``. Keys must be unique.
         """
-        docs = sorted(docs, key=lambda doc: _key_order(doc.key))
+        docs = sorted(docs, key=lambda doc: key_order(doc.key))
         texts = [self._clip(doc.text) for doc in docs]
         categories = [doc.category for doc in docs]
         self._vectoriser = Vectoriser(self.category_weight, self.char_ngrams)
@@ -355,7 +281,7 @@ class TfidfEngine:
             # Keep every candidate tied with the k-th best so ties are broken by key.
             kth = np.partition(scores[candidates], -k)[-k]
             candidates = candidates[scores[candidates] >= kth]
-        ranked = sorted(candidates, key=lambda i: (-scores[i], _key_order(self._keys[i])))[:k]
+        ranked = sorted(candidates, key=lambda i: (-scores[i], key_order(self._keys[i])))[:k]
         return [
             Match(
                 key=self._keys[i],
@@ -379,7 +305,7 @@ class TfidfEngine:
         """
         if not docs:
             return []
-        order = sorted(range(len(docs)), key=lambda i: _key_order(docs[i].key))
+        order = sorted(range(len(docs)), key=lambda i: key_order(docs[i].key))
         ordered = [docs[i] for i in order]
         texts = [self._clip(doc.text) for doc in ordered]
         categories = [doc.category for doc in ordered]
@@ -416,118 +342,29 @@ class TfidfEngine:
                         Row.of(theme_rows, i), Row.of(self._centroids, label_index), self.max_terms
                     ),
                 )
-        found.update(self._new_groups(ordered, texts, rows, leftovers, vectoriser))
+        found.update(
+            new_groups(
+                ordered,
+                texts,
+                rows,
+                leftovers,
+                vectoriser,
+                taken=self._labels,
+                threshold=self.group_threshold,
+                max_terms=self.max_terms,
+            )
+        )
         by_input = dict(zip(order, range(len(ordered)), strict=True))
         return [found[by_input[i]] for i in range(len(docs))]
-
-    def _new_groups(
-        self,
-        docs: Sequence[Doc],
-        texts: Sequence[str],
-        rows: sp.csr_matrix,
-        members: list[int],
-        vectoriser: Vectoriser,
-    ) -> dict[int, Suggestion]:
-        """Cluster the documents at ``members`` into new, named groups, keyed by position."""
-        if not members:
-            return {}
-        subset = rows[members]
-        similarity = (subset @ subset.T).toarray()
-        distance = np.clip(1.0 - similarity, 0.0, 2.0)
-        np.fill_diagonal(distance, 0.0)
-        if len(members) == 1:
-            clusters = np.zeros(1, dtype=int)
-        else:
-            clusters = AgglomerativeClustering(
-                n_clusters=None,
-                metric="precomputed",
-                linkage="average",
-                distance_threshold=1.0 - self.group_threshold,
-            ).fit_predict(distance)
-        # Number the groups in order of their first member, so numbering follows key order.
-        group = {cluster: i for i, cluster in enumerate(dict.fromkeys(clusters.tolist()))}
-        labels = list(islice(self._new_group_names(), len(group)))
-        groups = np.array([group[cluster] for cluster in clusters.tolist()])
-        sizes = np.bincount(groups)
-        membership = sp.csr_matrix(
-            (np.ones(len(groups), dtype=np.float32), (groups, np.arange(len(groups)))),
-            shape=(len(sizes), len(groups)),
-        )
-        totals = (membership @ subset).tocsr()  # sum of each group's rows
-        totals.sort_indices()
-        scores = np.zeros(len(groups))
-        reasons: list[tuple[str, ...]] = []
-        for position, g in enumerate(groups):
-            row = Row.of(subset, position)
-            if sizes[g] > 1:
-                peers = groups == g
-                scores[position] = (
-                    similarity[position, peers].sum() - similarity[position, position]
-                ) / (sizes[g] - 1)
-                others = Row.of(totals, g).minus(row)
-                reasons.append(vectoriser.shared_terms(row, others, self.max_terms))
-            else:
-                reasons.append(vectoriser.shared_terms(row, row, self.max_terms))
-        rarity = rarity_from(vectoriser.idf)
-        names = []
-        for g in range(len(sizes)):
-            positions = np.flatnonzero(groups == g)
-            central = int(np.argmax(scores[positions]))  # first of the most central
-            names.append(
-                group_name([texts[members[p]] for p in positions], central=central, rarity=rarity)
-            )
-        return {
-            members[position]: Suggestion(
-                key=docs[members[position]].key,
-                label=labels[g],
-                score=float(scores[position]),
-                is_new=True,
-                reason=reasons[position],
-                name=names[g],
-            )
-            for position, g in enumerate(groups)
-        }
-
-    def _new_group_names(self) -> Iterator[str]:
-        """Yield ``new-1``, ``new-2``... skipping any that is already a theme label."""
-        taken = set(self._labels)
-        number = 0
-        while True:
-            number += 1
-            name = f"{NEW_GROUP_PREFIX}{number}"
-            if name not in taken:
-                yield name
 
     def _clip(self, text: str) -> str:
         """Truncate ``text`` to ``max_chars`` characters."""
         return (text or "")[: self.max_chars]
 
 
-ENGINES: dict[str, Callable[[], Engine]] = {"tfidf": TfidfEngine}
-
-
-def get_engine(name: str = "tfidf") -> Engine:
-    """Return a new, unfitted engine registered under ``name``.
-
-    Raises ValueError naming the known engines when ``name`` is not one of them.
-    """
-    try:
-        return ENGINES[name]()
-    except KeyError:
-        known = ", ".join(sorted(ENGINES))
-        raise ValueError(f"Unknown similarity engine {name!r}; choose one of: {known}.") from None
-
-
-def issue_text(issue: Mapping[str, Any]) -> str:
-    """Join an issue's title, body and proposed solution into one text."""
-    parts = (issue.get("title"), issue.get("body"), issue.get("proposed_solution"))
-    return "\n".join(str(part) for part in parts if part)
-
-
 def suggest_groups_for(
     input_issues: Sequence[Mapping[str, Any]],
     example_issues: Sequence[Mapping[str, Any]] = (),
-    engine_name: str = "tfidf",
     similar_count: int = 3,
 ) -> list[dict[str, Any]]:
     """Suggest a group and similar issues for each input issue, by index.
@@ -538,7 +375,7 @@ def suggest_groups_for(
     ``title``, ``suggested_group``, ``similar`` (indices of the most similar other input
     issues) and ``reason`` (the words behind the suggestion).
     """
-    engine = get_engine(engine_name)
+    engine = TfidfEngine()
     inputs = [
         Doc(key=i, text=issue_text(issue), category=str(issue.get("category") or ""))
         for i, issue in enumerate(input_issues)

@@ -49,14 +49,15 @@ def _is_content(word: str) -> bool:
     )
 
 
-def _phrases(text: str) -> dict[tuple[str, ...], str]:
+def _phrases(text: str) -> dict[tuple[str, ...], tuple[str, str]]:
     """Each candidate phrase of ``text`` (2 or 3 words), keyed by its folded words.
 
     A phrase starts and ends with a content word; only a joiner may stand between two.
-    The value is the phrase as written, for display.
+    The value is the phrase as written, for display, and the folded content word that
+    follows it ("" when none does), to spot a phrase cut short ("children with complex").
     """
     tokens = _TOKEN.findall(text)
-    found: dict[tuple[str, ...], str] = {}
+    found: dict[tuple[str, ...], tuple[str, str]] = {}
     for i, first in enumerate(tokens):
         if not _is_content(first):
             continue
@@ -67,7 +68,8 @@ def _phrases(text: str) -> dict[tuple[str, ...], str]:
             if length == 3 and not (_is_content(span[1]) or span[1].lower() in _JOINERS):
                 continue
             key = tuple(_norm(word) for word in span)
-            found.setdefault(key, " ".join(span))
+            after = tokens[i + length] if i + length < len(tokens) else ""
+            found.setdefault(key, (" ".join(span), _norm(after) if _is_content(after) else ""))
     return found
 
 
@@ -89,28 +91,36 @@ def _shorten(title: str) -> str:
 
 
 def group_name(
-    texts: Sequence[str], central: int = 0, rarity: Callable[[str], float | None] | None = None
+    texts: Sequence[str],
+    central: int = 0,
+    rarity: Callable[[str], float | None] | None = None,
+    used_by: Callable[[str], int | None] | None = None,
 ) -> str:
     """A short readable name for the group of issues whose texts are ``texts``.
 
     Each text starts with its title line. ``central`` is the position of the issue most
     like the others (its title is the fallback). ``rarity`` gives a word's inverse document
     frequency in the forum, so phrases every issue uses ("social worker") weigh less; None
-    for unknown words. Returns "" when the texts hold nothing to name them by.
+    for unknown words. ``used_by`` gives how many of the forum's issues use a two-word
+    phrase (None when unknown): a phrase most of whose users are outside the group does not
+    describe it. Returns "" when the texts hold nothing to name them by.
     """
     if not texts:
         return ""
     rarity = rarity or (lambda word: None)
+    used_by = used_by or (lambda phrase: None)
     weight: Counter[tuple[str, ...]] = Counter()
     members: defaultdict[tuple[str, ...], set[int]] = defaultdict(set)
     surfaces: defaultdict[tuple[str, ...], Counter[str]] = defaultdict(Counter)
+    followers: defaultdict[tuple[str, ...], set[str]] = defaultdict(set)
     for position, text in enumerate(texts):
         title, _, rest = text.partition("\n")
         seen: dict[tuple[str, ...], float] = {}
         for part, part_weight in ((title, _TITLE_WEIGHT), (rest, 1.0)):
-            for key, surface in _phrases(part).items():
+            for key, (surface, after) in _phrases(part).items():
                 seen[key] = max(seen.get(key, 0.0), part_weight)
                 surfaces[key][_display(surface)] += 1
+                followers[key].add(after)
         for key, part_weight in seen.items():
             weight[key] += part_weight
             members[key].add(position)
@@ -130,15 +140,22 @@ def group_name(
     fallback = _sentence_case(_shorten(title)) if any(_is_content(w) for w in title.split()) else ""
     if len(texts) == 1 and fallback:
         return fallback  # one issue: its own title says best what it is about
+
+    def surface(key: tuple[str, ...]) -> str:
+        return min(surfaces[key].items(), key=lambda item: (-item[1], item[0]))[0]
+
+    def characteristic(key: tuple[str, ...]) -> bool:
+        """Used mostly in this group, and not always cut short before the same word."""
+        users = used_by(surface(key).lower())
+        cut_short = len(followers[key]) == 1 and "" not in followers[key]
+        return not cut_short and (users is None or 2 * len(members[key]) >= users)
+
     ranked = sorted(
-        (key for key in weight if len(members[key]) >= needed),
+        (key for key in weight if len(members[key]) >= needed and characteristic(key)),
         key=lambda key: (-score(key), key),
     )
     if not ranked:
         return fallback
-
-    def surface(key: tuple[str, ...]) -> str:
-        return min(surfaces[key].items(), key=lambda item: (-item[1], item[0]))[0]
 
     first = ranked[0]
     name = surface(first)

@@ -11,7 +11,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from issues.similarity.engine import Doc, Engine, get_engine, issue_text
+from issues.similarity.documents import Doc, issue_text
+from issues.similarity.engine import TfidfEngine
 
 LEAVE_ONE_OUT_LIMIT = 300
 FOLDS = 10
@@ -72,7 +73,7 @@ def _duplicate_targets(issues: Sequence[Mapping[str, Any]]) -> dict[int, int]:
 
 def evaluate(
     issues: Sequence[Mapping[str, Any]],
-    engine_factory: Callable[[], Engine] = get_engine,
+    engine_factory: Callable[[], TfidfEngine] = TfidfEngine,
     progress: Callable[[int, int], None] | None = None,
 ) -> Figures:
     """Measure ``engine_factory``'s engines on ``issues`` (each with a ``theme``).
@@ -127,7 +128,7 @@ def evaluate(
     return figures
 
 
-def _similar(engine: Engine, doc: Doc) -> list[int]:
+def _similar(engine: TfidfEngine, doc: Doc) -> list[int]:
     return [
         int(match.key)
         for match in engine.similar(doc.text, k=3, exclude=doc.key, category=doc.category)

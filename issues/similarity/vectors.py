@@ -27,7 +27,19 @@ GENERIC_WORDS = frozenset(
     weeks went whole work worked working works year years yes yesterday
     """.split()
 )
-STOP_WORDS = ENGLISH_STOP_WORDS | GENERIC_WORDS
+# What is left of a contraction once the words are split at the apostrophe ("I've", "isn't").
+CONTRACTION_PARTS = frozenset(
+    """
+    ain aren couldn didn doesn don hadn hasn haven isn ll mustn needn re shan shouldn ve
+    wasn weren won wouldn
+    """.split()
+)
+STOP_WORDS = ENGLISH_STOP_WORDS | GENERIC_WORDS | CONTRACTION_PARTS
+# A word found in more than this share of a forum's issues says little about any one of
+# them ("team" on a forum of social workers), so it is never a reason either; only
+# judged once the forum has enough issues for the share to mean something.
+COMMON_SHARE = 0.25
+COMMON_MIN_ISSUES = 20
 
 WORD = re.compile(r"(?u)\b\w\w+\b")
 
@@ -102,6 +114,8 @@ class Vectoriser:
         self.terms = np.array([], dtype=object)
         self.categories: dict[str, int] = {}
         self.text_columns = 0  # the columns before the category block
+        self.common: frozenset[str] = frozenset()  # words too common to be a reason
+        self.documents = 0  # how many texts were fitted
 
     @property
     def empty(self) -> bool:
@@ -133,6 +147,8 @@ class Vectoriser:
         )
         if self.words is not None:
             self.terms = self.words.get_feature_names_out()
+            self.common = self._common_words(len(texts))
+        self.documents = len(texts)
         self.categories = {c: i for i, c in enumerate(sorted({c for c in categories if c}))}
         rows = self._join([words, chars], categories)
         self.text_columns = rows.shape[1] - len(self.categories)
@@ -145,6 +161,21 @@ class Vectoriser:
             [vectoriser.transform(texts) for vectoriser in (self.words, self.chars) if vectoriser],
             categories,
         )
+
+    def _common_words(self, documents: int) -> frozenset[str]:
+        """The single words in more than ``COMMON_SHARE`` of the fitted texts."""
+        if documents < COMMON_MIN_ISSUES:
+            return frozenset()
+        # TfidfVectorizer's smoothed idf is ln((1 + n) / (1 + df)) + 1; solve it for df.
+        found = (1 + documents) / np.exp(self.words.idf_ - 1) - 1
+        common = found > COMMON_SHARE * documents + 1e-6
+        return frozenset(term for term in self.terms[common] if " " not in term)
+
+    def used_by(self, term: str) -> int | None:
+        """How many fitted texts hold ``term`` (a word or word pair); None if unseen."""
+        if self.words is None or (column := self.words.vocabulary_.get(term)) is None:
+            return None
+        return round((1 + self.documents) / np.exp(self.words.idf_[column] - 1) - 1)
 
     def idf(self, term: str) -> float | None:
         """How rare ``term`` (a word or word pair) is in the fitted texts; None if unseen."""
@@ -181,7 +212,8 @@ class Vectoriser:
     def shared_terms(self, row: Row, other: Row, n: int) -> tuple[str, ...]:
         """Return up to ``n`` whole-word terms weighing most in both rows, best first.
 
-        Terms holding an everyday word ("use", "left", "day") are never reasons. Single
+        Terms holding an everyday word ("use", "left", "day"), part of a contraction ("ve")
+        or a word in more than a quarter of the forum's issues are never reasons. Single
         words already covered by a chosen word pair are dropped, so the list reads as
         distinct reasons rather than repeats.
         """
@@ -195,7 +227,7 @@ class Vectoriser:
         for _, term in ranked:
             if len(chosen) == n:
                 break
-            if any(word in GENERIC_WORDS for word in term.split()):
+            if any(word in STOP_WORDS or word in self.common for word in term.split()):
                 continue
             if any(_singular(term) == _singular(kept) for kept in chosen):
                 continue  # "posts" after "post" says nothing new

@@ -66,7 +66,7 @@ def propose_groups(meeting: Meeting) -> list[Proposal]:
             ungrouped.append(doc)
     if not ungrouped:
         return []
-    engine = similarity.get_engine()
+    engine = similarity.TfidfEngine()
     engine.fit(docs)
     proposals = []
     labels = {str(pk) for pk in themes}

@@ -6,7 +6,6 @@ from django.utils.translation import gettext as _
 
 from forum_app.models import User
 from forum_app.permissions import require
-from issues import similar
 from issues.models import Issue, Status
 from issues.services import issue_grouped, issue_set_status
 from meetings.models import Meeting, MeetingTheme, Phase, SuggestionItem, Theme, ThemeIssue
@@ -69,7 +68,6 @@ def groupable_issues(meeting: Meeting):
 
 def place_issue(meeting: Meeting, issue: Issue, theme: Theme | None, actor: User | None) -> None:
     """Put ``issue`` into ``theme`` (or take it out of any theme when None)."""
-    similar.invalidate(forum_id=meeting.forum_id)  # similarity learns from the themes
     if theme is None:
         issue_grouped(issue=issue, theme_name=None)
         ThemeIssue.objects.filter(issue=issue).delete()
@@ -141,8 +139,8 @@ def theme_merge(*, meeting: Meeting, actor: User, source: Theme, target: Theme) 
         raise ValidationError({"target": _("Choose a different theme to merge into.")})
     _check_not_voting(source, _("merged"))
     _check_not_voting(target, _("merged"))
+    # A bulk move sends no signal; saving ``source`` below refits similar issues.
     ThemeIssue.objects.filter(theme=source).update(theme=target)
-    similar.invalidate(forum_id=meeting.forum_id)
     source.merged_into = target
     source.save(update_fields=["merged_into"])
     MeetingTheme.objects.filter(meeting=meeting, theme=source).delete()
@@ -166,8 +164,8 @@ def theme_split(
             {"issues": _("Leave at least one issue behind, or rename the theme instead.")}
         )
     new = theme_create(meeting=meeting, actor=actor, name=name)
+    # A bulk move sends no signal; creating ``new`` above refits similar issues.
     ThemeIssue.objects.filter(theme=theme, issue__in=chosen).update(theme=new, added_in=meeting)
-    similar.invalidate(forum_id=meeting.forum_id)
     bump(meeting)
     return new
 
@@ -206,7 +204,6 @@ def theme_delete(*, meeting: Meeting, actor: User, theme: Theme) -> int:
         theme=None, created_theme=False
     )
     theme.delete()
-    similar.invalidate(forum_id=meeting.forum_id)
     bump(meeting)
     return len(links)
 
@@ -246,6 +243,11 @@ def issue_move(*, meeting: Meeting, actor: User, issue: Issue, theme: Theme | No
         _check_theme(meeting, theme)
     place_issue(meeting, issue, theme, actor)
     bump(meeting)
+
+
+def theme_link_forum(link: ThemeIssue) -> int | None:
+    """The forum of an issue's place in a theme (None once its theme is gone)."""
+    return Theme.objects.filter(pk=link.theme_id).values_list("forum_id", flat=True).first()
 
 
 def theme_labels(forum_id: int) -> dict[int, str]:

@@ -8,11 +8,9 @@ from pathlib import Path
 import pytest
 
 from issues.similarity import (
-    ENGINES,
     Doc,
     Suggestion,
     TfidfEngine,
-    get_engine,
     issue_text,
     suggest_groups_for,
 )
@@ -246,14 +244,3 @@ def test_suggest_groups_for_ignores_input_themes_and_learns_from_examples(sample
 
 
 # --- registry ------------------------------------------------------------------------------
-
-
-def test_get_engine_returns_a_fresh_tfidf_engine_by_default():
-    assert isinstance(get_engine(), TfidfEngine)
-    assert get_engine() is not get_engine()
-    assert "tfidf" in ENGINES
-
-
-def test_unknown_engine_name_raises_a_clear_error():
-    with pytest.raises(ValueError, match=r"Unknown similarity engine 'bert'.*tfidf"):
-        get_engine("bert")

@@ -10,7 +10,7 @@ from django.core.management.base import CommandError
 
 from issues.similarity import Doc, TfidfEngine
 from issues.similarity.naming import group_name
-from issues.similarity.vectors import GENERIC_WORDS
+from issues.similarity.vectors import GENERIC_WORDS, STOP_WORDS
 
 GROUPED = [
     Doc("t1", "Pool cars are booked solid on Thursdays", label="travel"),
@@ -140,6 +140,45 @@ def test_reasons_never_show_everyday_words():
     assert "interpreters" in " ".join(match.shared_terms)
 
 
+def test_reasons_never_show_contractions_or_a_word_most_issues_use():
+    # "team" is in every issue of this forum: it says nothing about why two issues match.
+    docs = [Doc(i, f"Our team {topic}. I've asked twice.") for i, topic in enumerate(TOPICS)]
+    engine = TfidfEngine()
+    engine.fit(docs)
+
+    [match] = engine.similar("The team's interpreters: I've asked for them", exclude=None, k=1)
+
+    assert match.key == 0
+    assert match.shared_terms
+    for term in match.shared_terms:
+        assert not set(term.split()) & (STOP_WORDS | {"team"}), term
+
+
+TOPICS = [
+    "waits for interpreters",
+    "lost its pool cars",
+    "has no supervision",
+    "laptops freeze",
+    "court bundles are late",
+    "cannot find foster placements",
+    "needs a duty rota",
+    "has panel delays",
+    "misses training",
+    "lacks business support",
+    "faces hospital discharge pressure",
+    "has agency staff leaving",
+    "works alone at night",
+    "has no office space",
+    "has burnout",
+    "mileage claims unpaid",
+    "reception unsafe",
+    "recording system slow",
+    "caseloads over 30",
+    "EDT cover thin",
+    "phones broken",
+]
+
+
 def test_a_reason_is_not_repeated_in_the_plural():
     engine = TfidfEngine()
     engine.fit(
@@ -180,6 +219,18 @@ def test_a_name_is_never_a_single_word_and_keeps_acronyms():
 
     assert name == "BSL interpreters"
     assert len(name.split()) >= 2
+
+
+def test_a_name_is_not_a_phrase_cut_short_nor_one_the_whole_forum_uses():
+    texts = [
+        "Hospital social workers have nowhere to park\nSocial worker visits run late.",
+        "Hospital social workers lose an hour finding a space\nSocial worker notes wait.",
+    ]
+    everywhere = {"social worker": 40, "hospital social": 2, "social workers": 2}
+
+    name = group_name(texts, used_by=everywhere.get)
+
+    assert name.startswith("Hospital social workers"), name
 
 
 def test_a_group_of_one_issue_is_named_after_its_title():

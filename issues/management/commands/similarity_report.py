@@ -3,7 +3,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from issues.management.commands.suggest_groups import load_issues
-from issues.similarity import ENGINES, get_engine
 from issues.similarity.report import evaluate, format_figures
 
 
@@ -20,21 +19,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("data", metavar="DATA", help="JSON file of issues with themes.")
-        parser.add_argument(
-            "--engine",
-            default="tfidf",
-            help=f"Similarity engine to use: {', '.join(sorted(ENGINES))} (default tfidf).",
-        )
 
     def handle(self, *args, **options):
-        if options["engine"] not in ENGINES:
-            known = ", ".join(sorted(ENGINES))
-            raise CommandError(f"Unknown engine {options['engine']!r}; choose one of: {known}.")
         issues = load_issues(options["data"], "data")
         if not issues:
             raise CommandError(f"The data file {options['data']!r} holds no issues.")
         try:
-            figures = evaluate(issues, lambda: get_engine(options["engine"]))
+            figures = evaluate(issues)
         except ValueError as error:
             raise CommandError(str(error)) from None
-        self.stdout.write(format_figures(figures, title=f"Engine: {options['engine']}"))
+        self.stdout.write(format_figures(figures))

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from issues.similarity import ENGINES, suggest_groups_for
+from issues.similarity import suggest_groups_for
 
 
 def load_issues(path: str, what: str) -> list[dict[str, Any]]:
@@ -47,14 +47,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--engine",
             default="tfidf",
-            help=f"Similarity engine to use: {', '.join(sorted(ENGINES))} (default tfidf).",
+            help="Kept for existing scripts: tfidf is the only engine.",
         )
 
     def handle(self, *args, **options):
-        if options["engine"] not in ENGINES:
-            known = ", ".join(sorted(ENGINES))
-            raise CommandError(f"Unknown engine {options['engine']!r}; choose one of: {known}.")
+        if options["engine"] != "tfidf":
+            raise CommandError(f"Unknown engine {options['engine']!r}; the only one is tfidf.")
         issues = load_issues(options["input"], "input")
         examples = load_issues(options["examples"], "examples") if options["examples"] else []
-        results = suggest_groups_for(issues, examples, engine_name=options["engine"])
+        results = suggest_groups_for(issues, examples)
         self.stdout.write(json.dumps(results, indent=2, ensure_ascii=False))
