@@ -19,9 +19,9 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from forum_app.handoff import hand_off
-from forum_app.models import PARTICIPANT_ROLES, Forum, Notification, User
+from forum_app.models import Forum, Notification, User
 from forum_app.notifications import notify
-from forum_app.permissions import require
+from forum_app.permissions import require, roles_that_can
 from meetings.models import Meeting, MeetingNotice, Phase
 
 REMINDERS = (("7d", timedelta(days=7)), ("1d", timedelta(days=1)))
@@ -63,7 +63,7 @@ def next_meeting_times(meeting: Meeting) -> tuple[datetime, datetime]:
 
 def members_to_invite(forum: Forum):
     """People who take part in the forum: active members and convenors."""
-    return User.objects.active_in(forum, *PARTICIPANT_ROLES).order_by("pk")
+    return User.objects.active_in(forum, *roles_that_can("take_part")).order_by("pk")
 
 
 def _check(data: MeetingData) -> None:
