@@ -917,7 +917,7 @@ def queue_fanout(world: dict, run_id: str) -> None:
     """One email to each person of the forum, queued in one transaction as a notice would."""
     from django.db import transaction
 
-    from forum_app.notifications.outbox import notify
+    from forum_app.notifications import notify
 
     people = world["members"] + world["convenors"] + world["stewards"]
     with transaction.atomic():

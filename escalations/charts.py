@@ -1,34 +1,16 @@
-"""Server-drawn SVG charts for briefs. Same data in, same bytes out."""
+"""Server-drawn SVG charts for briefs, in the forum's chart style. Same data in, same bytes out."""
 
-import base64
 import datetime
 import io
 
-import matplotlib
+import matplotlib.pyplot as plt
 
-matplotlib.use("Agg")
+from escalations.services.evidence import MonthCount
+from forum_app.charts import BAR, STYLE
 
-import matplotlib.pyplot as plt  # noqa: E402
-
-from escalations.services.evidence import MonthCount  # noqa: E402
-
-BAR = "#154766"
-INK = "#1d2327"
 MAX_MONTHS = 24
 MIN_SLOTS = 6  # so one or two months do not become one wide slab
 MAX_LABELS = 16  # months that can each be labelled across the chart without touching
-
-STYLE = {
-    "svg.hashsalt": "escalation-brief",
-    "svg.fonttype": "none",
-    "text.parse_math": False,  # labels are names people typed: "$" is a dollar, not TeX
-    "font.family": "DejaVu Sans",
-    "font.size": 9,
-    "axes.edgecolor": INK,
-    "axes.labelcolor": INK,
-    "xtick.color": INK,
-    "ytick.color": INK,
-}
 
 
 def month_ticks(months: list[MonthCount]) -> list[str]:
@@ -69,7 +51,3 @@ def issues_per_month_svg(months: list[MonthCount]) -> str:
         finally:
             plt.close(figure)
     return buffer.getvalue()
-
-
-def svg_data_uri(svg: str) -> str:
-    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()

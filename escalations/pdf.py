@@ -1,49 +1,27 @@
 """Briefs as PDFs a chief executive would read.
 
 The document is rendered from a JSON snapshot only, so a sent version can always be
-reproduced from what was frozen. WeasyPrint gets its stylesheet as a string and may fetch
-nothing but the chart images made here: ``file:`` and remote URLs are refused, so words
-typed into a brief cannot pull anything into the PDF.
+reproduced from what was frozen. WeasyPrint may fetch nothing
+but the chart images made here (``forum_app.pdf``).
 """
 
 import datetime
-from functools import cache
-from pathlib import Path
 
-from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
-from weasyprint import CSS, HTML
-from weasyprint.urls import URLFetcher
+from weasyprint import HTML
 
-from escalations.charts import issues_per_month_svg, svg_data_uri
+from escalations.charts import issues_per_month_svg
 from escalations.services.evidence import Evidence
-from forum_app.pdf import header_scopes
-from issues.markup import render_markdown
+from forum_app.charts import svg_data_uri
+from forum_app.markup import render_markdown
+from forum_app.pdf import (
+    RefusingFetcher,
+    allowed_images,
+    pdf_stylesheets,
+    tagged_pdf,
+)
 
 STYLESHEET = "css/pdf/brief.css"
-PDF_OPTIONS = {"pdf_variant": "pdf/ua-1", "pdf_tags": True}
-
-
-class RefusingFetcher(URLFetcher):
-    """Fetch only the ``data:`` URIs this module generated; refuse and record anything else."""
-
-    def __init__(self, allowed: set[str]) -> None:
-        super().__init__(allowed_protocols={"data"}, allow_redirects=False)
-        self.allowed = allowed
-        self.requested: list[str] = []
-        self.refused: list[str] = []
-
-    def fetch(self, url, headers=None):
-        self.requested.append(url)
-        if url not in self.allowed:
-            self.refused.append(url)
-            raise ValueError("Refused to fetch a URL while making a brief PDF.")
-        return super().fetch(url, headers)
-
-
-@cache
-def stylesheet_text() -> str:
-    return Path(finders.find(STYLESHEET)).read_text(encoding="utf-8")
 
 
 def document_context(snapshot: dict) -> dict:
@@ -71,20 +49,11 @@ def render_brief_html(snapshot: dict, *, stylesheet_href: str = "", back_url: st
     )
 
 
-def allowed_images(html: str) -> set[str]:
-    start = 'src="data:image/svg+xml;base64,'
-    found = set()
-    for part in html.split(start)[1:]:
-        found.add(start[5:] + part.split('"', 1)[0])
-    return found
-
-
 def render_brief_pdf(html: str, *, fetcher: RefusingFetcher | None = None) -> bytes:
-    """Render brief HTML to PDF bytes with the refusing fetcher and tagged PDF/UA output."""
+    """Render brief HTML to PDF bytes with the refusing fetcher, tagged PDF/UA-1.
+
+    ``tagged_pdf`` gives the table headers their scopes (``header_scopes``).
+    """
     fetcher = fetcher or RefusingFetcher(allowed_images(html))
     document = HTML(string=html, base_url=None, url_fetcher=fetcher)
-    return document.write_pdf(
-        stylesheets=[CSS(string=stylesheet_text(), url_fetcher=fetcher)],
-        finisher=header_scopes,
-        **PDF_OPTIONS,
-    )
+    return tagged_pdf(document, pdf_stylesheets(STYLESHEET, fetcher))

@@ -8,6 +8,8 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
@@ -30,6 +32,18 @@ class UserQuerySet(models.QuerySet["User"]):
             memberships__status=Membership.Status.ACTIVE,
             memberships__role__in=roles,
         )
+
+    def convenors_of(self, forum: "Forum") -> "UserQuerySet":
+        """The forum's active convenors, oldest account first."""
+        return self.active_in(forum, Role.CONVENOR).order_by("pk")
+
+    def leaders_of(self, forum: "Forum") -> "UserQuerySet":
+        """The forum's active leaders by name: the only people a brief may be addressed to."""
+        return self.active_in(forum, Role.LEADER).order_by("display_name", "email")
+
+    def members_of(self, forum: "Forum") -> "UserQuerySet":
+        """The people who take part in the forum: its active members and convenors."""
+        return self.active_in(forum, *PARTICIPANT_ROLES).order_by("pk")
 
 
 class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
@@ -282,6 +296,17 @@ class NotificationQuerySet(models.QuerySet["Notification"]):
     def failed(self) -> "NotificationQuerySet":
         return self.filter(status=Notification.Status.FAILED)
 
+    def about(self, obj: models.Model) -> "NotificationQuerySet":
+        """Rows queued about ``obj`` (the meeting or brief a reminder is for)."""
+        return self.filter(
+            about_type=ContentType.objects.get_for_model(obj, for_concrete_model=False),
+            about_id=obj.pk,
+        )
+
+    def not_yet_sent(self) -> "NotificationQuerySet":
+        """Rows still waiting: to be sent, or to go in a digest. A row being sent is out."""
+        return self.filter(status__in=[Notification.Status.PENDING, Notification.Status.DIGEST])
+
 
 class Notification(models.Model):
     """One message to send, written in the same transaction as the change that causes it.
@@ -334,6 +359,13 @@ class Notification(models.Model):
     first_tried_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # What a reminder reminds about (a meeting, a brief), so it can be withdrawn when that
+    # changes. Never an issue: nothing here may point from an email to an anonymous post.
+    about_type = models.ForeignKey(
+        ContentType, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    about_id = models.PositiveBigIntegerField(null=True, blank=True)
+    about = GenericForeignKey("about_type", "about_id")
 
     objects = NotificationQuerySet.as_manager()
 
@@ -341,7 +373,10 @@ class Notification(models.Model):
         ordering = ["-created_at"]
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
-        indexes = [models.Index(fields=["status", "due_at"], name="notification_due")]
+        indexes = [
+            models.Index(fields=["status", "due_at"], name="notification_due"),
+            models.Index(fields=["about_type", "about_id"], name="notification_about"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~models.Q(status="sent") | models.Q(sent_at__isnull=False),
@@ -442,13 +477,15 @@ class CacheEntry(models.Model):
 class FormSubmission(models.Model):
     """A form that has been sent once, by the hash of its one-time token (``forum_app.once``).
 
-    Only for named actions: it holds no person and no time, and anonymous posts never write
-    one. ``result`` is the page the first send led to, so sending the same form again (Back,
-    then Send; or a refresh) leads there too instead of creating a second copy.
+    Only for named actions: it holds no person, and anonymous posts never write one.
+    ``result`` is the page the first send led to, so sending the same form again (Back,
+    then Send; or a refresh) leads there too instead of creating a second copy. Only the day
+    it was sent is kept (no time of day), so old rows can go (``forum_app.retention``).
     """
 
     key = models.CharField(max_length=64, unique=True)
     result = models.CharField(max_length=500, blank=True)
+    sent_on = models.DateField(default=timezone.localdate, db_index=True)
 
     class Meta:
         verbose_name = _("form sent")

@@ -38,12 +38,23 @@ def _earlier(key: str) -> HttpResponse | None:
     return redirect(result) if result else None
 
 
+def _refused(request: HttpRequest) -> bool:
+    """Whether the view said no: it queued an error message for the page it redirects to.
+
+    Views answer a refused send (a service's ValidationError) by redirecting with an error
+    message; nothing was created, so the same form may be sent again once put right.
+    """
+    queued = getattr(getattr(request, "_messages", None), "_queued_messages", ())
+    return any(message.level >= messages.ERROR for message in queued)
+
+
 def sent_once(view: Callable) -> Callable:
     """Run a creating view at most once per one-time token; see the module's docstring.
 
-    Only a redirect counts as done: a page shown again with errors keeps its token, so the
-    corrected form can still be sent. htmx requests pass straight through: they are not
-    repeated by Back or refresh, and their partials bring a fresh token.
+    Only a redirect without an error message counts as done: a page shown again with
+    errors, or a redirect that says the send was refused, keeps its token, so the corrected
+    form can still be sent. htmx requests pass straight through: they are not repeated by
+    Back or refresh, and their partials bring a fresh token.
     """
 
     @wraps(view)
@@ -59,7 +70,8 @@ def sent_once(view: Callable) -> Callable:
             with transaction.atomic():
                 marker = FormSubmission.objects.create(key=key)
                 response = view(request, *args, **kwargs)
-                if response.status_code in (301, 302, 303) and response.has_header("Location"):
+                done = response.status_code in (301, 302, 303) and response.has_header("Location")
+                if done and not _refused(request):
                     marker.result = response["Location"][:500]
                     marker.save(update_fields=["result"])
                 else:

@@ -1,4 +1,9 @@
-"""Tagged PDFs: every document the forum makes is PDF/UA-1, whichever app makes it.
+"""PDFs: every document the forum makes is PDF/UA-1 and fetches nothing it did not make.
+
+Each app renders its own HTML and hands it to WeasyPrint with the stylesheet as a string
+(``stylesheet_text``) and a ``RefusingFetcher`` that lets through only the chart images
+the app drew (``allowed_images``): ``file:`` and remote URLs are refused, so words typed
+into a brief or minutes cannot pull anything into the file. ``tagged_pdf`` writes it.
 
 WeasyPrint tags the structure from the HTML (headings, lists, tables, figures with their
 ``alt`` text, the title and language) when asked for PDF/UA-1. It gives table header cells an
@@ -7,13 +12,54 @@ which PDF/UA checkers and some screen readers look for. ``header_scopes`` adds i
 tagging and before the file is written, from each ``<th>``'s ``scope`` attribute.
 """
 
+from functools import cache
+from pathlib import Path
+
+from django.contrib.staticfiles import finders
 from weasyprint import CSS, HTML
+from weasyprint.urls import URLFetcher
 
 PDF_UA = {"pdf_variant": "pdf/ua-1", "pdf_tags": True}
 
 # HTML's scope values as PDF's. A header without one describes its column, as WeasyPrint
 # assumes when it lists each data cell's headers.
 SCOPES = {"row": "/Row", "rowgroup": "/Row", "col": "/Column", "colgroup": "/Column"}
+
+
+class RefusingFetcher(URLFetcher):
+    """Fetch only the ``data:`` URIs the app generated; refuse and record anything else."""
+
+    def __init__(self, allowed: set[str]) -> None:
+        super().__init__(allowed_protocols={"data"}, allow_redirects=False)
+        self.allowed = allowed
+        self.requested: list[str] = []
+        self.refused: list[str] = []
+
+    def fetch(self, url, headers=None):
+        self.requested.append(url)
+        if url not in self.allowed:
+            self.refused.append(url)
+            raise ValueError("Refused to fetch a URL while making a PDF.")
+        return super().fetch(url, headers)
+
+
+def allowed_images(html: str) -> set[str]:
+    """The chart images (SVG ``data:`` URIs) written into ``html``: all it may fetch."""
+    start = 'src="data:image/svg+xml;base64,'
+    found = set()
+    for part in html.split(start)[1:]:
+        found.add(start[5:] + part.split('"', 1)[0])
+    return found
+
+
+@cache
+def stylesheet_text(path: str) -> str:
+    """A stylesheet shipped with the app (a static path), to give WeasyPrint as a string."""
+    return Path(finders.find(path)).read_text(encoding="utf-8")
+
+
+def pdf_stylesheets(path: str, fetcher: RefusingFetcher) -> list[CSS]:
+    return [CSS(string=stylesheet_text(path), url_fetcher=fetcher)]
 
 
 def header_scopes(document, pdf) -> None:

@@ -13,7 +13,7 @@ from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import timezone
 
-from forum_app.models import Notification
+from forum_app.models import FormSubmission, Notification
 
 RetentionRule = Callable[[datetime], int]
 
@@ -51,6 +51,20 @@ def sessions_expire(now: datetime) -> int:
 
 
 retention_register("sessions", sessions_expire)
+
+
+def form_submissions_expire(now: datetime) -> int:
+    """Forget forms sent more than RETENTION_FORM_SUBMISSION_DAYS ago (``forum_app.once``).
+
+    Past that, sending the same page again is no longer a Back or a refresh; the form's
+    page has long been replaced.
+    """
+    cutoff = timezone.localdate(now) - timedelta(days=settings.RETENTION_FORM_SUBMISSION_DAYS)
+    deleted, _ = FormSubmission.objects.filter(sent_on__lt=cutoff).delete()
+    return deleted
+
+
+retention_register("form_submissions", form_submissions_expire)
 
 
 def retention_apply(*, now: datetime | None = None) -> dict[str, int]:

@@ -20,7 +20,7 @@ from forum_app.models import (
     User,
     hash_token,
 )
-from forum_app.notifications import notify
+from forum_app.notifications import KINDS, notify, notify_each
 
 
 @transaction.atomic
@@ -37,10 +37,6 @@ def forum_create(*, name: str, slug: str, convenor: User, description: str = "")
     return forum
 
 
-def _convenors(forum: Forum):
-    return User.objects.active_in(forum, Role.CONVENOR).order_by("pk")
-
-
 @transaction.atomic
 def membership_request(*, forum: Forum, user: User) -> Membership:
     """Ask to join ``forum`` as a member; its convenors are told.
@@ -54,15 +50,13 @@ def membership_request(*, forum: Forum, user: User) -> Membership:
     )
     if created:
         link = settings.SITE_URL + reverse("forum_members", args=[forum.slug])
-        for convenor in _convenors(forum):
-            notify(
-                kind="membership_requested",
-                recipient=convenor,
-                email=convenor.email,
-                forum=forum,
-                dedupe_key=f"membership_requested:{membership.pk}:{convenor.pk}",
-                context={"forum": forum.name, "name": str(user), "link": link},
-            )
+        notify_each(
+            "membership_requested",
+            User.objects.convenors_of(forum),
+            forum=forum,
+            key={"membership": membership.pk},
+            context={"forum": forum.name, "name": str(user), "link": link},
+        )
     return membership
 
 
@@ -81,12 +75,11 @@ def membership_approve(*, membership: Membership, actor: User) -> Membership:
     """Approve a pending request; the person is told by email."""
     membership = _decide(membership, Membership.Status.ACTIVE)
     forum = membership.forum
-    notify(
-        kind="membership_approved",
-        recipient=membership.user,
-        email=membership.user.email,
+    notify_each(
+        "membership_approved",
+        [membership.user],
         forum=forum,
-        dedupe_key=f"membership_approved:{membership.pk}",
+        key={"membership": membership.pk},
         context={
             "forum": forum.name,
             "link": settings.SITE_URL + reverse("forum_home", args=[forum.slug]),
@@ -129,7 +122,7 @@ def invitation_create(*, forum: Forum, actor: User, email: str, role: str) -> Is
         kind="invitation",
         email=email,
         forum=forum,
-        dedupe_key=f"invitation:{invitation.pk}",
+        dedupe_key=KINDS["invitation"].dedupe_key(invitation=invitation.pk),
         context={
             "forum": forum.name,
             "role": invitation.get_role_display(),

@@ -309,6 +309,8 @@ SESSION_COOKIE_AGE = SESSION_MAX_AGE_SECONDS
 # Days kept: sent or failed outbox emails, and records of steward exports.
 RETENTION_NOTIFICATION_DAYS = env_int("RETENTION_NOTIFICATION_DAYS", 180)
 RETENTION_EXPORT_DAYS = env_int("RETENTION_EXPORT_DAYS", 30)
+# A form sent again (Back, a refresh, a restored tab) this long after is still caught.
+RETENTION_FORM_SUBMISSION_DAYS = env_int("RETENTION_FORM_SUBMISSION_DAYS", 14)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"

@@ -11,10 +11,9 @@ from collections import defaultdict
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F
 
-from forum_app.models import Membership
-from forum_app.notifications import notify
+from forum_app.models import User
+from forum_app.notifications import notify_each
 from issues.models import Follow, IssueEvent
 
 BATCH = 1000
@@ -44,33 +43,30 @@ def issue_news_tell() -> int:
 
 def _queue(events: list[IssueEvent]) -> None:
     followers = defaultdict(list)
-    follows = (
-        Follow.objects.filter(
-            issue_id__in={e.issue_id for e in events},
-            user__is_active=True,
-            user__memberships__forum=F("issue__forum"),
-            user__memberships__status=Membership.Status.ACTIVE,
+    by_forum = defaultdict(set)
+    for event in events:
+        by_forum[event.issue.forum].add(event.issue_id)
+    for forum, issue_ids in by_forum.items():
+        follows = (
+            Follow.objects.filter(issue_id__in=issue_ids, user__in=User.objects.members_of(forum))
+            .select_related("user")
+            .order_by("pk")
         )
-        .select_related("user")
-        .order_by("pk")
-    )
-    for follow in follows:
-        followers[follow.issue_id].append(follow.user)
+        for follow in follows:
+            followers[follow.issue_id].append(follow.user)
     for event in events:
         issue = event.issue
         if issue.hidden:
             continue
-        for user in followers[issue.pk]:
-            notify(
-                kind="issue_news",
-                recipient=user,
-                email=user.email,
-                forum=issue.forum,
-                dedupe_key=f"issue_news:{event.pk}:{user.pk}",
-                context={
-                    "forum": issue.forum.name,
-                    "title": issue.title,
-                    "text": event.text,
-                    "link": settings.SITE_URL + issue.get_absolute_url(),
-                },
-            )
+        notify_each(
+            "issue_news",
+            followers[issue.pk],
+            forum=issue.forum,
+            key={"event": event.pk},
+            context={
+                "forum": issue.forum.name,
+                "title": issue.title,
+                "text": event.text,
+                "link": settings.SITE_URL + issue.get_absolute_url(),
+            },
+        )

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from forum_app.demo import load_sample
-from forum_app.models import Forum, Notification, Role, User
+from forum_app.models import Forum, Notification, User
 from forum_app.notifications import notify
 from issues import receipts, similar, waiting_room
 from issues.models import (
@@ -95,10 +95,6 @@ def _tell_raiser(issue: Issue, *, actor: User | None, kind: str, dedupe_key: str
         dedupe_key=dedupe_key,
         context={"forum": issue.forum.name, "title": issue.title, "link": _link(issue), **context},
     )
-
-
-def _convenors(forum: Forum):
-    return User.objects.active_in(forum, Role.CONVENOR).order_by("pk")
 
 
 def _check_choices(forum: Forum, data: IssueData) -> None:
@@ -248,7 +244,7 @@ def _same_words_sent(forum: Forum, data: IssueData, waiting: Iterable[dict]) -> 
 
 def _alert_convenors(issue: Issue) -> None:
     forum = issue.forum
-    for convenor in _convenors(forum):
+    for convenor in User.objects.convenors_of(forum):
         notify(
             kind="safety_issue_raised",
             recipient=convenor,

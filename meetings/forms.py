@@ -262,3 +262,30 @@ class MinutesCorrectionForm(MinutesForm):
         help_text=_("One line members will see, e.g. “The date of the next meeting was wrong.”"),
         max_length=200,
     )
+
+
+class AgendaProposalForm(forms.Form):
+    """A member's proposal for a meeting's agenda."""
+
+    title = forms.CharField(
+        label=_("What should the meeting discuss?"),
+        max_length=200,
+        help_text=_("One line, for example “Pool cars for home visits”."),
+        error_messages={"required": _("Say what the item is.")},
+    )
+    why = forms.CharField(
+        label=_("Why it matters (optional)"),
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("A few lines for the convenor. Up to 1,000 characters."),
+    )
+
+
+class ProposalDeclineForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason (optional)"),
+        max_length=300,
+        required=False,
+        help_text=_("The member who proposed it sees this. Up to 300 characters."),
+    )

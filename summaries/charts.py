@@ -16,7 +16,7 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 
-from escalations.charts import BAR, STYLE, svg_data_uri  # noqa: E402
+from forum_app.charts import BAR, STYLE, svg_data_uri  # noqa: E402
 
 SUMMARY_STYLE = {**STYLE, "svg.hashsalt": "forum-summaries"}
 LINE_COLOURS = ("#154766", "#8a3b12", "#2e6b30", "#5b2a86")

@@ -3,29 +3,26 @@
 Built from ``export_tables`` only, so the PDF can hold nothing an export could not: no
 author, no ballot, no supporter, and small groups already folded. The first page gives the
 period's headline figures; each forum's section follows. Statuses and decisions show the
-words people read, and dates are written out. WeasyPrint gets its stylesheet as a string and
-may fetch only the chart images drawn here; the file is tagged PDF/UA-1.
+words people read, and dates are written out. WeasyPrint may fetch only the chart images drawn
+here, and the file is tagged PDF/UA-1 (``forum_app.pdf``).
 """
 
 import datetime
 from collections import Counter
 from dataclasses import astuple, dataclass, field
-from functools import cache
-from pathlib import Path
 
-from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from weasyprint import CSS, HTML
+from weasyprint import HTML
 
-from escalations.charts import issues_per_month_svg, svg_data_uri
+from escalations.charts import issues_per_month_svg
 from escalations.models import BriefStatus, Commitment
-from escalations.pdf import RefusingFetcher, allowed_images
 from escalations.services.evidence import MonthCount
+from forum_app.charts import svg_data_uri
 from forum_app.models import Forum
-from forum_app.pdf import tagged_pdf
+from forum_app.pdf import RefusingFetcher, allowed_images, pdf_stylesheets, tagged_pdf
 from meetings.models import Phase, ThemeStatus
 from summaries.charts import bar_chart_uri
 
@@ -238,11 +235,6 @@ def forum_reports(
     return [reports[name] for name in sorted(reports)]
 
 
-@cache
-def stylesheet_text() -> str:
-    return Path(finders.find(STYLESHEET)).read_text(encoding="utf-8")
-
-
 def summary_html(
     forums: list[Forum], start: datetime.date, end: datetime.date, tables: dict[str, list[Row]]
 ) -> str:
@@ -268,4 +260,4 @@ def summary_pdf(
     html = summary_html(forums, start, end, tables)
     fetcher = RefusingFetcher(allowed_images(html))
     document = HTML(string=html, base_url=None, url_fetcher=fetcher)
-    return tagged_pdf(document, [CSS(string=stylesheet_text(), url_fetcher=fetcher)])
+    return tagged_pdf(document, pdf_stylesheets(STYLESHEET, fetcher))

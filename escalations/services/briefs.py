@@ -39,8 +39,8 @@ from escalations.pdf import render_brief_html, render_brief_pdf
 from escalations.services.evidence import theme_evidence
 from escalations.services.followups import cancel_due_reminders, response_reminders_schedule
 from escalations.services.versions import REASON_LIMIT, Change, snapshot_changes
-from forum_app.models import Forum, Membership, Role, User
-from forum_app.notifications import notify
+from forum_app.models import Forum, Membership, User
+from forum_app.notifications import notify_each
 from forum_app.sealed_box import Box, sealed_open, sealed_put, sealed_waiting
 from issues.models import Issue, IssueEvent
 from issues.services import issue_news_record
@@ -63,11 +63,7 @@ class BriefData:
 
 def forum_leaders(forum: Forum):
     """Active leaders of ``forum``: the only people a brief may be addressed to."""
-    return User.objects.active_in(forum, Role.LEADER).order_by("display_name", "pk")
-
-
-def forum_convenors(forum: Forum):
-    return User.objects.active_in(forum, Role.CONVENOR).order_by("pk")
+    return User.objects.leaders_of(forum)
 
 
 def _event(brief: Brief, kind: str, *, actor: User | None, text: str = "", **extra) -> BriefEvent:
@@ -368,34 +364,31 @@ def brief_send(*, brief: Brief, actor: User, reason: str = "") -> BriefVersion:
             },
         )
     anchor = signing.version_anchor(version, tz=brief.forum.tzinfo)
-    for leader in recipients:
-        notify(
-            kind="brief_sent",
-            email=leader.email,
-            dedupe_key=f"brief_sent:{brief.pk}:{number}:{leader.pk}",
-            context=_email_context(brief, **anchor, amended=not first, reason=reason),
-            recipient=leader,
-            forum=brief.forum,
-        )
+    key = {"brief": brief.pk, "version": number}
+    notify_each(
+        "brief_sent",
+        recipients,
+        forum=brief.forum,
+        key=key,
+        context=_email_context(brief, **anchor, amended=not first, reason=reason),
+    )
     # Every convenor keeps the same record: the fingerprints in their mailboxes are what the
     # forum checks a stored brief against if the server is ever in doubt.
-    for convenor in forum_convenors(brief.forum):
-        notify(
-            kind="brief_sent",
-            email=convenor.email,
-            dedupe_key=f"brief_sent:{brief.pk}:{number}:{convenor.pk}",
-            context=_email_context(
-                brief,
-                **anchor,
-                amended=not first,
-                reason=reason,
-                record=True,
-                recipients=", ".join(snapshot["recipients"]),
-                link=settings.SITE_URL + brief.get_absolute_url(),
-            ),
-            recipient=convenor,
-            forum=brief.forum,
-        )
+    notify_each(
+        "brief_sent",
+        User.objects.convenors_of(brief.forum),
+        forum=brief.forum,
+        key=key,
+        context=_email_context(
+            brief,
+            **anchor,
+            amended=not first,
+            reason=reason,
+            record=True,
+            recipients=", ".join(snapshot["recipients"]),
+            link=settings.SITE_URL + brief.get_absolute_url(),
+        ),
+    )
     response_reminders_schedule(brief=brief, leaders=recipients)
     return version
 
@@ -493,20 +486,18 @@ def brief_set_status(*, brief: Brief, actor: User, status: str) -> Brief:
 
 
 def _tell_convenors(brief: Brief, *, event: str, actor: User) -> None:
-    for convenor in forum_convenors(brief.forum):
-        notify(
-            kind="brief_response",
-            email=convenor.email,
-            dedupe_key=f"brief_response:{brief.pk}:{event}:{convenor.pk}",
-            context=_email_context(
-                brief,
-                status=brief.get_status_display(),
-                leader=actor.display_name or actor.email,
-                link=settings.SITE_URL + brief.get_absolute_url(),
-            ),
-            recipient=convenor,
-            forum=brief.forum,
-        )
+    notify_each(
+        "brief_response",
+        User.objects.convenors_of(brief.forum),
+        forum=brief.forum,
+        key={"brief": brief.pk, "event": event},
+        context=_email_context(
+            brief,
+            status=brief.get_status_display(),
+            leader=actor.display_name or actor.email,
+            link=settings.SITE_URL + brief.get_absolute_url(),
+        ),
+    )
 
 
 @transaction.atomic

@@ -23,8 +23,8 @@ from escalations.models import (
     EscalationSettings,
     LadderRung,
 )
-from forum_app.models import Notification, Role, User
-from forum_app.notifications import notify
+from forum_app.models import Notification, User
+from forum_app.notifications import notify_each
 
 REMINDER_HOUR = 9
 DUE_SOON = datetime.timedelta(days=7)
@@ -57,31 +57,28 @@ def response_reminders_schedule(*, brief: Brief, leaders: list[User]) -> None:
         ("soon", brief.response_by - DUE_SOON),
         ("today", brief.response_by),
     ):
-        for leader in leaders:
-            notify(
-                kind="brief_reminder",
-                email=leader.email,
-                dedupe_key=f"brief_due:{brief.pk}:{stage}:{brief.response_by}:{leader.pk}",
-                context=_context(brief, stage),
-                recipient=leader,
-                forum=brief.forum,
-                due_at=_at_nine(day, tz),
-            )
+        notify_each(
+            "brief_reminder",
+            leaders,
+            variant="due",
+            forum=brief.forum,
+            key={"brief": brief.pk, "stage": stage, "response_by": brief.response_by},
+            context=_context(brief, stage),
+            due_at=_at_nine(day, tz),
+            about=brief,
+        )
 
 
 def cancel_due_reminders(brief: Brief) -> int:
     """Drop the held-back reminders of a brief that no longer waits for an answer."""
-    deleted, _rows = Notification.objects.filter(
-        kind="brief_reminder",
-        dedupe_key__startswith=f"brief_due:{brief.pk}:",
-        status=Notification.Status.PENDING,
-    ).delete()
+    reminders = Notification.objects.about(brief).filter(kind="brief_reminder")
+    deleted, _rows = reminders.filter(status=Notification.Status.PENDING).delete()
     return deleted
 
 
 def _ladder_next(brief: Brief) -> User | None:
     current = set(brief.recipients.values_list("pk", flat=True))
-    leaders = set(User.objects.active_in(brief.forum, Role.LEADER).values_list("pk", flat=True))
+    leaders = set(User.objects.leaders_of(brief.forum).values_list("pk", flat=True))
     rungs = LadderRung.objects.filter(forum=brief.forum).select_related("leader")
     positions = [rung.position for rung in rungs if rung.leader_id in current]
     floor = max(positions, default=-1)
@@ -103,10 +100,6 @@ def _claim_step(brief: Brief, kind: str, key: str, text: str, now) -> bool:
     return True
 
 
-def _convenors(brief: Brief):
-    return User.objects.active_in(brief.forum, Role.CONVENOR).order_by("pk")
-
-
 def _move_up(brief: Brief, week: int, now) -> None:
     leader = _ladder_next(brief)
     name = (leader.display_name or leader.email) if leader else ""
@@ -122,28 +115,22 @@ def _move_up(brief: Brief, week: int, now) -> None:
         Brief.objects.filter(pk=brief.pk).update(rung=brief.rung + 1)
         latest = brief.versions.defer("pdf", "html").order_by("-number").first()
         anchor = signing.version_anchor(latest, tz=brief.forum.tzinfo) if latest else {}
-        notify(
-            kind="brief_sent",
-            email=leader.email,
-            dedupe_key=f"brief_sent:{brief.pk}:{anchor.get('version')}:{leader.pk}",
+        notify_each(
+            "brief_sent",
+            [leader],
+            forum=brief.forum,
+            key={"brief": brief.pk, "version": anchor.get("version")},
             context=_context(brief, "moved_up", **anchor, moved_up=True, ask=brief.ask),
-            recipient=leader,
-            forum=brief.forum,
         )
-    for convenor in _convenors(brief):
-        notify(
-            kind="brief_moved_up",
-            email=convenor.email,
-            dedupe_key=f"brief_up:{brief.pk}:{week}:{convenor.pk}",
-            context=_context(
-                brief,
-                "moved_up",
-                leader=name,
-                link=settings.SITE_URL + brief.get_absolute_url(),
-            ),
-            recipient=convenor,
-            forum=brief.forum,
-        )
+    notify_each(
+        "brief_moved_up",
+        User.objects.convenors_of(brief.forum),
+        forum=brief.forum,
+        key={"brief": brief.pk, "week": week},
+        context=_context(
+            brief, "moved_up", leader=name, link=settings.SITE_URL + brief.get_absolute_url()
+        ),
+    )
 
 
 def _overdue_brief(brief: Brief, today: datetime.date, now, patience: int) -> None:
@@ -162,15 +149,14 @@ def _overdue_brief(brief: Brief, today: datetime.date, now, patience: int) -> No
         _("Overdue reminder %(n)s sent.") % {"n": week},
         now,
     )
-    for leader in leaders:
-        notify(
-            kind="brief_reminder",
-            email=leader.email,
-            dedupe_key=f"brief_overdue:{brief.pk}:{week}:{leader.pk}",
-            context=_context(brief, "overdue", days=days),
-            recipient=leader,
-            forum=brief.forum,
-        )
+    notify_each(
+        "brief_reminder",
+        leaders,
+        variant="overdue",
+        forum=brief.forum,
+        key={"brief": brief.pk, "week": week},
+        context=_context(brief, "overdue", days=days),
+    )
 
 
 def _commitment_followup(commitment: Commitment, today: datetime.date) -> None:
@@ -183,34 +169,33 @@ def _commitment_followup(commitment: Commitment, today: datetime.date) -> None:
         owner=commitment.owner,
         due_on=commitment.due_on.isoformat(),
     )
-    if commitment.due_on - DUE_SOON <= today < commitment.due_on and leader:
-        notify(
-            kind="commitment_reminder",
-            email=leader.email,
-            dedupe_key=f"commitment_soon:{commitment.pk}:{commitment.due_on}",
-            context={**context, "stage": "soon"},
-            recipient=leader,
+    key = {"commitment": commitment.pk, "due_on": commitment.due_on}
+    maker = [leader] if leader else []
+    if commitment.due_on - DUE_SOON <= today < commitment.due_on:
+        notify_each(
+            "commitment_reminder",
+            maker,
+            variant="soon",
             forum=brief.forum,
+            key=key,
+            context={**context, "stage": "soon"},
         )
     if today > commitment.due_on:
-        if leader:
-            notify(
-                kind="commitment_reminder",
-                email=leader.email,
-                dedupe_key=f"commitment_update:{commitment.pk}:{commitment.due_on}",
-                context={**context, "stage": "overdue"},
-                recipient=leader,
-                forum=brief.forum,
-            )
-        for convenor in _convenors(brief):
-            notify(
-                kind="commitment_overdue",
-                email=convenor.email,
-                dedupe_key=f"commitment_overdue:{commitment.pk}:{commitment.due_on}:{convenor.pk}",
-                context={**context, "link": settings.SITE_URL + brief.get_absolute_url()},
-                recipient=convenor,
-                forum=brief.forum,
-            )
+        notify_each(
+            "commitment_reminder",
+            maker,
+            variant="update",
+            forum=brief.forum,
+            key=key,
+            context={**context, "stage": "overdue"},
+        )
+        notify_each(
+            "commitment_overdue",
+            User.objects.convenors_of(brief.forum),
+            forum=brief.forum,
+            key=key,
+            context={**context, "link": settings.SITE_URL + brief.get_absolute_url()},
+        )
 
 
 def followups_sweep(now: datetime.datetime | None = None) -> None:

@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from forum_app.models import Delivery, Notification, User
 from forum_app.notifications.emails import email_context, render_subject
-from forum_app.notifications.kinds import DIGEST
-from forum_app.notifications.outbox import notify
+from forum_app.notifications.kinds import DIGEST, KINDS
+from forum_app.notifications.queue import notify
 
 # Feature apps that queue digest items in bulk just before a run (news of followed issues)
 # register here, so this module never imports them.
@@ -57,7 +57,7 @@ def _bundle(user: User, period: str, key: str, now: datetime) -> bool:
             kind=DIGEST,
             email=user.email,
             recipient=user,
-            dedupe_key=f"digest:{period}:{key}:{user.pk}",
+            dedupe_key=KINDS[DIGEST].dedupe_key(period=period, key=key, person=user.pk),
             context={"period": period, "items": [_item(row) for row in items]},
         )
         if bundle is None:

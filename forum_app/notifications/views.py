@@ -26,9 +26,9 @@ from forum_app.models import Delivery, Notification, User
 from forum_app.notifications.emails import read_unsubscribe_token
 from forum_app.notifications.forms import PreferencesForm
 from forum_app.notifications.kinds import KINDS, kind_for, listed_kinds
-from forum_app.notifications.outbox import notification_retry as retry_service
-from forum_app.notifications.outbox import notifications_retry_failed as retry_all_service
 from forum_app.notifications.preferences import preferences_for, preferences_set
+from forum_app.notifications.queue import notification_retry as retry_service
+from forum_app.notifications.queue import notifications_retry_failed as retry_all_service
 from forum_app.permissions import forum_ability_required
 
 

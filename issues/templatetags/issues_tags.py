@@ -3,7 +3,7 @@
 from django import template
 from django.utils.safestring import SafeString
 
-from issues.markup import render_markdown
+from forum_app.markup import render_markdown
 from issues.models import Issue, IssueEvent
 
 register = template.Library()

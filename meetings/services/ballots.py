@@ -132,11 +132,6 @@ def _own(code: str, voter: User) -> str:
     return f"{voter.pk}:{normalise_code(code)}"
 
 
-def reminder_key(meeting: Meeting, user_id: int) -> str:
-    """The dedupe key of the reminder to vote sent to one member for one meeting."""
-    return f"vote_reminder:{meeting.pk}:{user_id}"
-
-
 @transaction.atomic
 def ballot_cast(*, meeting: Meeting, voter: User, allocations: dict[int, int]) -> str:
     """Cast one secret ballot: ``allocations`` maps theme ids to dots. Returns its ballot code.
@@ -158,9 +153,8 @@ def ballot_cast(*, meeting: Meeting, voter: User, allocations: dict[int, int]) -
         Attendance.objects.bulk_create(
             [Attendance(meeting=meeting, user=voter)], ignore_conflicts=True
         )
-    Notification.objects.filter(
-        dedupe_key=reminder_key(meeting, voter.pk),
-        status__in=[Notification.Status.PENDING, Notification.Status.DIGEST],
+    Notification.objects.about(meeting).not_yet_sent().filter(
+        kind="vote_reminder", recipient=voter
     ).delete()
     code = new_ballot_code()
     try:

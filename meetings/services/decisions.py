@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from forum_app.models import Role, User
-from forum_app.notifications import notify
+from forum_app.models import User
+from forum_app.notifications import notify_each
 from forum_app.permissions import require
 from issues.models import OPEN_STATUSES, IssueEvent, Status
 from issues.services import issue_news_record, issue_set_status
@@ -30,7 +30,7 @@ from meetings.models import (
 )
 from meetings.services.ballots import results
 from meetings.services.running import bump, lock
-from meetings.services.schedule import members_to_invite, next_meeting_times
+from meetings.services.schedule import next_meeting_times
 
 ISSUE_STATUS_FOR = {Outcome.ESCALATE: Status.ESCALATED, Outcome.RESOLVE_LOCALLY: Status.RESOLVED}
 
@@ -49,7 +49,7 @@ class DecisionData:
 
 def leaders_of(forum) -> list[User]:
     """Senior leaders a theme can be escalated to: people with the leader role in the forum."""
-    return list(User.objects.active_in(forum, Role.LEADER).order_by("display_name", "email"))
+    return list(User.objects.leaders_of(forum))
 
 
 def _check(meeting: Meeting, data: DecisionData) -> None:
@@ -256,13 +256,11 @@ def minutes_publish(*, minutes: Minutes, actor: User) -> Minutes:
         "link": settings.SITE_URL + reverse("meetings:minutes", args=args),
         "pdf_link": settings.SITE_URL + reverse("meetings:minutes_pdf", args=args),
     }
-    for user in members_to_invite(meeting.forum):
-        notify(
-            kind="meeting_minutes",
-            recipient=user,
-            email=user.email,
-            forum=meeting.forum,
-            dedupe_key=f"meeting_minutes:{meeting.pk}:{user.pk}",
-            context=context,
-        )
+    notify_each(
+        "meeting_minutes",
+        User.objects.members_of(meeting.forum),
+        forum=meeting.forum,
+        key={"meeting": meeting.pk},
+        context=context,
+    )
     return Minutes.objects.get(pk=minutes.pk)

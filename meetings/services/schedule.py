@@ -20,8 +20,8 @@ from django.utils.translation import gettext as _
 
 from forum_app.handoff import hand_off
 from forum_app.models import Forum, Notification, User
-from forum_app.notifications import notify
-from forum_app.permissions import require, roles_that_can
+from forum_app.notifications import notify_each
+from forum_app.permissions import require
 from meetings.models import Meeting, MeetingNotice, Phase
 
 REMINDERS = (("7d", timedelta(days=7)), ("1d", timedelta(days=1)))
@@ -63,7 +63,7 @@ def next_meeting_times(meeting: Meeting) -> tuple[datetime, datetime]:
 
 def members_to_invite(forum: Forum):
     """People who take part in the forum: active members and convenors."""
-    return User.objects.active_in(forum, *roles_that_can("take_part")).order_by("pk")
+    return User.objects.members_of(forum)
 
 
 def _check(data: MeetingData) -> None:
@@ -161,23 +161,13 @@ def meeting_notices_sweep() -> int:
 
 
 def _invite_all(meeting: Meeting, change: str) -> int:
-    context = _context(meeting, change)
-    sent = 0
-    for user in members_to_invite(meeting.forum):
-        row = notify(
-            kind="meeting_scheduled",
-            recipient=user,
-            email=user.email,
-            forum=meeting.forum,
-            dedupe_key=f"meeting_scheduled:{meeting.pk}:{change}:{meeting.sequence}:{user.pk}",
-            context=context,
-        )
-        sent += row is not None
-    return sent
-
-
-def _reminder_prefix(meeting: Meeting) -> str:
-    return f"meeting_reminder:{meeting.pk}:"
+    return notify_each(
+        "meeting_scheduled",
+        User.objects.members_of(meeting.forum),
+        forum=meeting.forum,
+        key={"meeting": meeting.pk, "change": change, "sequence": meeting.sequence},
+        context=_context(meeting, change),
+    )
 
 
 def _queue_reminders(meeting: Meeting) -> None:
@@ -188,25 +178,21 @@ def _queue_reminders(meeting: Meeting) -> None:
         due = meeting.starts_at - before
         if due <= now:
             continue
-        context_for = {**context, "in_days": before.days}
-        for user in members_to_invite(meeting.forum):
-            notify(
-                kind="meeting_reminder",
-                recipient=user,
-                email=user.email,
-                forum=meeting.forum,
-                dedupe_key=f"{_reminder_prefix(meeting)}{label}:{user.pk}:{meeting.sequence}",
-                context=context_for,
-                due_at=due,
-            )
+        notify_each(
+            "meeting_reminder",
+            User.objects.members_of(meeting.forum),
+            forum=meeting.forum,
+            key={"meeting": meeting.pk, "label": label, "sequence": meeting.sequence},
+            context={**context, "in_days": before.days},
+            due_at=due,
+            about=meeting,
+        )
 
 
 def _drop_pending_reminders(meeting: Meeting) -> int:
     """Remove reminders not yet sent (a row being sent is left alone: it is already out)."""
-    deleted, _by_model = Notification.objects.filter(
-        dedupe_key__startswith=_reminder_prefix(meeting),
-        status__in=[Notification.Status.PENDING, Notification.Status.DIGEST],
-    ).delete()
+    reminders = Notification.objects.about(meeting).filter(kind="meeting_reminder")
+    deleted, _by_model = reminders.not_yet_sent().delete()
     return deleted
 
 

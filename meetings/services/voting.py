@@ -20,12 +20,11 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from forum_app.models import User
-from forum_app.notifications import notify
+from forum_app.notifications import notify_each
 from forum_app.permissions import can_in, require
 from meetings.models import BallotReceipt, Meeting, Phase, Rsvp
-from meetings.services.ballots import ballots_count, reminder_key
+from meetings.services.ballots import ballots_count
 from meetings.services.running import lock
-from meetings.services.schedule import members_to_invite
 
 # Members who have not voted hear this long before the window closes.
 REMIND_BEFORE = timedelta(days=1)
@@ -128,16 +127,14 @@ def vote_reminders_queue(now: datetime | None = None) -> int:
                 continue
             context = _reminder_context(meeting)
             voted = BallotReceipt.objects.filter(meeting=meeting).values("user_id")
-            for user in members_to_invite(meeting.forum).exclude(pk__in=voted):
-                row = notify(
-                    kind="vote_reminder",
-                    recipient=user,
-                    email=user.email,
-                    forum=meeting.forum,
-                    dedupe_key=reminder_key(meeting, user.pk),
-                    context=context,
-                )
-                queued += row is not None
+            queued += notify_each(
+                "vote_reminder",
+                User.objects.members_of(meeting.forum).exclude(pk__in=voted),
+                forum=meeting.forum,
+                key={"meeting": meeting.pk},
+                context=context,
+                about=meeting,
+            )
     return queued
 
 

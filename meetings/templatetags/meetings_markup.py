@@ -1,10 +1,10 @@
 from django import template
 
-from meetings.markup import render_minutes
+from forum_app.markup import render_markdown
 
 register = template.Library()
 
 
 @register.filter
 def minutes_markdown(text: str):
-    return render_minutes(text)
+    return render_markdown(text, headings=True)

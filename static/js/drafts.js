@@ -32,14 +32,7 @@
     try { return JSON.parse(store.getItem(key) || "null"); } catch (e) { return null; }
   }
   function forget(key) { store.removeItem(key); }
-  function announce(text) {
-    var region = document.getElementById("messages");
-    if (!region) return;
-    var p = document.createElement("p");
-    p.className = "message message-info";
-    p.textContent = text;
-    region.appendChild(p);
-  }
+  function announce(text) { window.forumAnnounce(text, true); }
 
   // Put a kept draft back into a form still showing what the page brought (nothing typed
   // since). Choices go back too: a draft meant to be anonymous stays anonymous.

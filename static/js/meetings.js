@@ -3,14 +3,7 @@
 (function () {
   "use strict";
 
-  function announce(text) {
-    var region = document.getElementById("messages");
-    if (!region) return;
-    var p = document.createElement("p");
-    p.className = "message message-info";
-    p.textContent = text;
-    region.replaceChildren(p);
-  }
+  function announce(text) { window.forumAnnounce(text); }
 
   // Live polling: send the ETag we hold so an unchanged meeting costs a 304 and no swap.
   document.addEventListener("htmx:configRequest", function (event) {

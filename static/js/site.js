@@ -1,14 +1,18 @@
 // Small behaviours shared by every page. Everything works without this file.
 (function () {
   "use strict";
-  function announce(text) {
+  // The one way a script tells someone what happened: a message in the page's live region,
+  // which screen readers read out. With keep, it goes beside the messages already there.
+  // Other scripts call it as window.forumAnnounce (this file loads first on every page).
+  function announce(text, keep) {
     var region = document.getElementById("messages");
     if (!region) return;
     var p = document.createElement("p");
     p.className = "message message-info";
     p.textContent = text;
-    region.replaceChildren(p);
+    if (keep) region.appendChild(p); else region.replaceChildren(p);
   }
+  window.forumAnnounce = announce;
   // Below 40em the header's links fold behind the Menu button; Escape closes it again.
   var menuButton = document.querySelector(".menu-button");
   var nav = document.getElementById("site-nav");

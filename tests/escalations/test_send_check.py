@@ -10,7 +10,7 @@ from django.urls import reverse
 from escalations.models import BriefVersion, Response
 from escalations.services import briefs as services
 from forum_app.models import Notification
-from forum_app.notifications.outbox import outbox_sweep
+from forum_app.notifications import outbox_sweep
 from tests.conftest import client_for
 from tests.escalations.world import draft_brief
 

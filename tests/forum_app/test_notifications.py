@@ -36,8 +36,8 @@ from forum_app.notifications import (
     preferences_set,
 )
 from forum_app.notifications.emails import unsubscribe_token
-from forum_app.notifications.outbox import MAX_RETRY_DELAY, retry_delay
 from forum_app.notifications.scheduler import EmbeddedScheduler
+from forum_app.notifications.sending import MAX_RETRY_DELAY, retry_delay
 from forum_app.services import invitation_create, membership_request
 from tests.conftest import client_for
 from tests.factories import ForumFactory, UserFactory

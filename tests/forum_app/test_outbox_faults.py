@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from forum_app.models import Delivery, Notification
 from forum_app.notifications import LEASE, deliver_many, digests_send, notify, outbox_sweep
-from forum_app.notifications import outbox as outbox_module
+from forum_app.notifications import sending as outbox_module
 from forum_app.notifications.preferences import preferences_set
 from forum_app.tasks import send_notifications
 from tests.conftest import client_for

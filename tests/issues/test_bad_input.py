@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 import pytest
 from django.urls import reverse
 
-from issues.markup import render_markdown
+from forum_app.markup import render_markdown
 from issues.models import Comment, Issue
 from tests.conftest import client_for
 from tests.factories import IssueFactory

@@ -1,13 +1,12 @@
-"""The outbox: queue a message with the change that causes it, then send it exactly once.
+"""Sending: each queued email goes exactly once.
 
-``notify`` writes a row inside the caller's transaction; after commit the rows that
-transaction queued go to workers in chunks of up to ``CHUNK``, one task each. Whoever sends a
-row (a task, the sweeper, or several at once) first claims it with a conditional UPDATE, so
-only one of them sends it. A chunk is sent over one connection to the mail server, and each
-row is marked sent as soon as the server accepts it (reconnecting to the database to do so if
-the connection dropped meanwhile). When a task stops early, the rows of its chunk it had not
-tried yet go straight back to the queue; a row left in "sending" by a worker that died is
-claimed again once its lease, a little longer than a task may run, has passed.
+Whoever sends a row (a task, the sweeper, or several at once) first claims it with a
+conditional UPDATE, so only one of them sends it. A chunk is sent over one connection to the
+mail server, and each row is marked sent as soon as the server accepts it (reconnecting to
+the database to do so if the connection dropped meanwhile). When a task stops early, the
+rows of its chunk it had not tried yet go straight back to the queue; a row left in
+"sending" by a worker that died is claimed again once its lease, a little longer than a task
+may run, has passed.
 
 There is one way to try again: a row that failed for a passing reason (the mail server busy
 or unreachable) is put back with a later ``due_at``, doubling up to ``MAX_RETRY_DELAY``, and
@@ -26,29 +25,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import TracebackType
-from typing import Any, Self
+from typing import Self
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives, mailers
-from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import Case, F, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from forum_app.handoff import hand_off
-from forum_app.models import (
-    Delivery,
-    Forum,
-    Notification,
-    NotificationPreference,
-    NotificationQuerySet,
-    User,
-)
+from forum_app.models import Notification, NotificationQuerySet
 from forum_app.notifications.emails import render_email
-from forum_app.notifications.kinds import kind_for
 
 logger = logging.getLogger(__name__)
 
@@ -65,128 +54,6 @@ SWEEP_BUDGET_SECONDS = 60
 # Rows per task and per sweeper claim: one claim, one mail connection, well inside a task's
 # time limit even when the mail server is slow.
 CHUNK = 50
-
-
-def delivery_for(user: User | None, kind: str) -> str:
-    """How ``user`` wants emails of ``kind``: straight away, in a digest, or not at all."""
-    spec = kind_for(kind)
-    if user is None or not spec.can_turn_off:
-        return Delivery.IMMEDIATE
-    chosen = (
-        NotificationPreference.objects.filter(user=user, kind=kind)
-        .values_list("delivery", flat=True)
-        .first()
-    )
-    if chosen and spec.allows(chosen):
-        return chosen
-    return spec.default
-
-
-def notify(
-    *,
-    kind: str,
-    email: str,
-    dedupe_key: str,
-    context: dict[str, Any],
-    recipient: User | None = None,
-    forum: Forum | None = None,
-    due_at: datetime | None = None,
-) -> Notification | None:
-    """Queue one email of ``kind`` to ``email``; nothing happens if ``dedupe_key`` was used.
-
-    Call it inside the transaction that makes the change. Nothing is queued for a recipient
-    whose account is switched off. ``context`` must be
-    JSON-serialisable; templates are ``emails/<kind>.subject.txt``, ``.txt`` and ``.html``,
-    and ``context["link"]`` (a full URL) is used for the page the email points to. ``due_at``
-    (default now) holds a reminder back until then; the sweeper sends it when it falls due.
-    The recipient's preference decides whether it goes straight away, waits for their
-    digest, or is not sent. Returns the new row, or None for a duplicate or a kind they
-    turned off. A fixed few queries: the preference, and the insert in a savepoint.
-    """
-    if recipient is not None and not recipient.is_active:
-        return None
-    delivery = delivery_for(recipient, kind)
-    if delivery == Delivery.OFF:
-        return None
-    digest = delivery if delivery in {Delivery.DAILY, Delivery.WEEKLY} else ""
-    row = Notification(
-        kind=kind,
-        email=email,
-        dedupe_key=dedupe_key[:200],
-        context=context,
-        recipient=recipient,
-        forum=forum,
-        status=Notification.Status.DIGEST if digest else Notification.Status.PENDING,
-        digest=digest,
-        due_at=due_at or timezone.now(),
-    )
-    if not _insert_unless_duplicate(row):
-        return None
-    if not digest and row.due_at <= timezone.now():
-        dispatch_after_commit(row.pk)
-    return row
-
-
-def _insert_unless_duplicate(row: Notification) -> bool:
-    """Insert ``row`` unless its dedupe key is taken; True if it was inserted.
-
-    The savepoint keeps the caller's transaction usable after a duplicate key.
-    """
-    try:
-        with transaction.atomic():
-            row.save(force_insert=True)
-    except IntegrityError:
-        return False
-    return True
-
-
-class _AfterCommit:
-    """The rows queued in one transaction (or one savepoint of it), dispatched on commit.
-
-    Registered once per savepoint level, so rolling a savepoint back drops its rows with it
-    and a rolled-back transaction dispatches nothing.
-    """
-
-    def __init__(self) -> None:
-        self.ids: list[int] = []
-
-    def __call__(self) -> None:
-        dispatch(self.ids)
-
-
-def dispatch_after_commit(pk: int) -> None:
-    """Hand row ``pk`` to a worker once the current transaction commits (now, outside one)."""
-    db = transaction.get_connection()
-    if not db.in_atomic_block:
-        dispatch([pk])
-        return
-    level = set(db.savepoint_ids)
-    batch = next(
-        (
-            callback
-            for sids, callback, _robust in reversed(db.run_on_commit)
-            if isinstance(callback, _AfterCommit) and sids == level
-        ),
-        None,
-    )
-    if batch is None:
-        batch = _AfterCommit()
-        transaction.on_commit(batch)
-    batch.ids.append(pk)
-
-
-def dispatch(ids: int | Iterable[int]) -> None:
-    """Hand rows to workers, ``CHUNK`` per task. If the broker is down they wait for the sweeper.
-
-    After the first failed hand-off the rest are not tried: the broker is down, and a page
-    must not wait for it once per chunk.
-    """
-    from forum_app.tasks import send_notifications
-
-    ids = [ids] if isinstance(ids, int) else list(ids)
-    for start in range(0, len(ids), CHUNK):
-        if not hand_off(send_notifications, ids[start : start + CHUNK]):
-            return
 
 
 @dataclass(frozen=True)
@@ -514,53 +381,3 @@ def outbox_sweep(now: datetime | None = None, *, limit: int = 1000) -> int:
         claimed += len(rows)
         sent += _send_all(rows, now).sent
     return sent
-
-
-_AGAIN = {
-    "status": Notification.Status.PENDING,
-    "attempts": 0,
-    "first_tried_at": None,
-    "last_error": "",
-}
-
-
-@transaction.atomic
-def notification_retry(*, notification: Notification, actor: User) -> Notification:
-    """Put a failed notification back in the queue with a fresh set of attempts."""
-    updated = Notification.objects.filter(
-        pk=notification.pk, status=Notification.Status.FAILED
-    ).update(**_AGAIN, due_at=timezone.now())
-    if not updated:
-        raise ValidationError(_("This email is no longer marked as failed."))
-    logger.info("Notification %s queued again by user %s.", notification.pk, actor.pk)
-    dispatch_after_commit(notification.pk)
-    notification.refresh_from_db()
-    return notification
-
-
-@transaction.atomic
-def notifications_retry_failed(*, forum: Forum, actor: User) -> int:
-    """Put every failed email of ``forum`` back in the queue; returns how many.
-
-    Only rows still marked failed are taken, each by a conditional UPDATE, so pressing the
-    button twice (or two convenors at once) queues each email once; the claim before sending
-    makes sure each goes once. Emails to switched-off accounts stay failed.
-    """
-    failed = (
-        Notification.objects.filter(forum=forum)
-        .failed()
-        .exclude(recipient__is_active=False)
-        .order_by("pk")
-    )
-    if connection.features.has_select_for_update_skip_locked:
-        failed = failed.select_for_update(skip_locked=True, of=("self",))
-    ids = list(failed.values_list("pk", flat=True))
-    queued = Notification.objects.filter(pk__in=ids, status=Notification.Status.FAILED).update(
-        **_AGAIN, due_at=timezone.now()
-    )
-    logger.info(
-        "%s notification(s) of forum %s queued again by user %s.", queued, forum.pk, actor.pk
-    )
-    for pk in ids:
-        dispatch_after_commit(pk)
-    return queued
