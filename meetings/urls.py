@@ -57,7 +57,7 @@ urlpatterns = [
     path("<int:pk>/minutes/publish/", minutes.minutes_publish, name="minutes_publish"),
     path("<int:pk>/minutes/correct/", minutes.minutes_correct, name="minutes_correct"),
     path("<int:pk>/minutes.pdf", minutes.minutes_download, name="minutes_pdf"),
-    # Members' agenda proposals and the convenor's voting times (meetings/proposals.py)
+    # Members' agenda proposals and the convenor's voting times (meetings/views/proposals.py)
     path("<int:pk>/proposals/", proposals.agenda_proposals, name="proposals"),
     path(
         "<int:pk>/proposals/<int:proposal_pk>/accept/",
