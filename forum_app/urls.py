@@ -33,8 +33,8 @@ forum_patterns = [
     ),
     path("issues/", include("issues.urls")),
     path("meetings/", include("meetings.urls")),
-    path("briefs/", include("escalations.forum_urls")),
-    path("summary/", include("summaries.forum_urls")),
+    path("briefs/", include("escalations.urls")),
+    path("summary/", include("summaries.urls")),
 ]
 
 urlpatterns = [
@@ -46,8 +46,8 @@ urlpatterns = [
     path("session/extend/", views.session_extend, name="session_extend"),
     path("invitations/<str:token>/", views.invitation, name="invitation"),
     path("f/<slug:slug>/", include(forum_patterns)),
-    path("briefs/", include("escalations.urls")),
-    path("exports/", include("summaries.urls")),
+    path("briefs/", include("escalations.leader_urls")),
+    path("exports/", include("summaries.steward_urls")),
     path(
         "accounts/notifications/",
         notification_views.notification_preferences,

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.db.models import Count, OuterRef, Subquery
-from django.http import HttpRequest
 from django.utils.translation import get_language
 
+from forum_app.http import ForumRequest
+from forum_app.permissions import can
 from meetings.models import BallotReceipt, Meeting, Phase
 
 # Long enough to serve a meeting's quiet stretches; each version has its own key, so an old
@@ -36,7 +37,7 @@ class LiveState:
     created: float
 
 
-def live_state(request: HttpRequest, pk: int) -> LiveState | None:
+def live_state(request: ForumRequest, pk: int) -> LiveState | None:
     """The meeting's state as the live part shows it, in one query; kept on the request, so
     the ETag check and the view share it. None when the meeting is not in this forum."""
     cached = getattr(request, "_live_state", {})
@@ -52,13 +53,15 @@ def live_state(request: HttpRequest, pk: int) -> LiveState | None:
     state = None
     if row is not None:
         version, phase, ballots = row[0], row[1], row[2] or 0
-        etag = f"m{pk}-v{version}-{phase}-b{ballots}-{request.membership.role}"
+        # Those who run the meeting see its controls, so their live part differs.
+        view = "runner" if can(request.membership, "run_meetings") else "member"
+        etag = f"m{pk}-v{version}-{phase}-b{ballots}-{view}"
         state = LiveState(pk, version, phase, ballots, etag, row[3].timestamp())
     request._live_state = {**cached, pk: state}
     return state
 
 
-def has_voted(state: LiveState, request: HttpRequest) -> bool:
+def has_voted(state: LiveState, request: ForumRequest) -> bool:
     """Whether this person has voted; asked only while voting is open."""
     if state.phase != Phase.VOTE:
         return False

@@ -2,11 +2,11 @@
 
 from django.urls import path
 
-from meetings import proposal_views
 from meetings.views import (
     ballots,
     decisions,
     minutes,
+    proposals,
     running,
     schedule,
     suggestions,
@@ -57,16 +57,16 @@ urlpatterns = [
     path("<int:pk>/minutes/publish/", minutes.minutes_publish, name="minutes_publish"),
     path("<int:pk>/minutes/correct/", minutes.minutes_correct, name="minutes_correct"),
     path("<int:pk>/minutes.pdf", minutes.minutes_download, name="minutes_pdf"),
-    # Members' agenda proposals and the convenor's voting times (meetings/proposal_views.py)
-    path("<int:pk>/proposals/", proposal_views.agenda_proposals, name="proposals"),
+    # Members' agenda proposals and the convenor's voting times (meetings/views/proposals.py)
+    path("<int:pk>/proposals/", proposals.agenda_proposals, name="proposals"),
     path(
         "<int:pk>/proposals/<int:proposal_pk>/accept/",
-        proposal_views.proposal_accept,
+        proposals.proposal_accept,
         name="proposal_accept",
     ),
     path(
         "<int:pk>/proposals/<int:proposal_pk>/decline/",
-        proposal_views.proposal_decline,
+        proposals.proposal_decline,
         name="proposal_decline",
     ),
 ]

@@ -1,11 +1,11 @@
 from django.urls import path
 
-from summaries import views
+from summaries.views import forum as views
 
-app_name = "exports"
+app_name = "summaries"
 
 urlpatterns = [
-    path("", views.exports, name="steward"),
-    path("<int:pk>/", views.export_job, name="job"),
-    path("<int:pk>/download/", views.export_download, name="download"),
+    path("", views.dashboard, name="dashboard"),
+    path("pulse/", views.pulse, name="pulse"),
+    path("pulse/to-brief/", views.pulse_to_brief, name="pulse_to_brief"),
 ]

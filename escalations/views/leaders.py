@@ -8,12 +8,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from escalations.forms import CommitmentForm, CommitmentUpdateForm, ResponseForm
-from escalations.forum_views import brief_detail_queryset, pdf_response
 from escalations.models import Brief, BriefEvent, BriefVersion
 from escalations.pdf import document_context
 from escalations.permissions import get_brief_for_leader, get_commitment_for_leader
 from escalations.services import briefs as services
 from escalations.services.versions import version_history
+from escalations.views.briefs import brief_detail_queryset, pdf_response
 from forum_app.forms import add_service_errors
 from forum_app.http import MembershipsRequest, post_only
 from forum_app.once import sent_once

@@ -7,13 +7,13 @@ closes, and lets the convenor open voting before the meeting on the agenda's the
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from forum_app.forms import add_service_errors
-from forum_app.http import post_only
+from forum_app.http import ForumRequest, post_only
 from forum_app.once import sent_once
 from forum_app.permissions import can, forum_ability_required
 from meetings.forms import AgendaProposalForm, ProposalDeclineForm
@@ -28,7 +28,7 @@ def _proposals_url(meeting: Meeting, fragment: str = "") -> str:
 
 
 def _proposals_page(
-    request: HttpRequest,
+    request: ForumRequest,
     meeting: Meeting,
     *,
     form: AgendaProposalForm | None = None,
@@ -54,7 +54,7 @@ def _proposals_page(
 
 @forum_ability_required("take_part")
 @sent_once
-def agenda_proposals(request: HttpRequest, pk: int) -> HttpResponse:
+def agenda_proposals(request: ForumRequest, pk: int) -> HttpResponse:
     """The proposals of a meeting: a member's own and the form; the convenor sees them all."""
     meeting = get_meeting_for(request, pk)
     if request.method != "POST":
@@ -78,7 +78,7 @@ def agenda_proposals(request: HttpRequest, pk: int) -> HttpResponse:
     return _proposals_page(request, meeting, form=form, status=400)
 
 
-def _proposal(request: HttpRequest, pk: int, proposal_pk: int) -> AgendaProposal:
+def _proposal(request: ForumRequest, pk: int, proposal_pk: int) -> AgendaProposal:
     return get_object_or_404(
         AgendaProposal.objects.select_related("meeting__forum", "proposed_by"),
         pk=proposal_pk,
@@ -89,7 +89,7 @@ def _proposal(request: HttpRequest, pk: int, proposal_pk: int) -> AgendaProposal
 
 @post_only("meetings:proposals")
 @forum_ability_required("run_meetings")
-def proposal_accept(request: HttpRequest, pk: int, proposal_pk: int) -> HttpResponse:
+def proposal_accept(request: ForumRequest, pk: int, proposal_pk: int) -> HttpResponse:
     proposal = _proposal(request, pk, proposal_pk)
     url = _proposals_url(proposal.meeting, "waiting")
     try:
@@ -104,7 +104,7 @@ def proposal_accept(request: HttpRequest, pk: int, proposal_pk: int) -> HttpResp
 
 @post_only("meetings:proposals")
 @forum_ability_required("run_meetings")
-def proposal_decline(request: HttpRequest, pk: int, proposal_pk: int) -> HttpResponse:
+def proposal_decline(request: ForumRequest, pk: int, proposal_pk: int) -> HttpResponse:
     proposal = _proposal(request, pk, proposal_pk)
     form = ProposalDeclineForm(request.POST)
     if not form.is_valid():

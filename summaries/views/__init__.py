@@ -1,0 +1,1 @@
+"""Summary pages: ``forum`` inside a forum (dashboard, pulse), ``stewards`` for exports."""
