@@ -20,10 +20,9 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from forum_app.demo import load_sample
 from forum_app.models import Forum, Notification, User
-from forum_app.notifications import notify
-from issues import receipts, similar, waiting_room
+from forum_app.notifications import notify_each
+from issues import defaults, receipts, similar, waiting_room
 from issues.models import (
     Category,
     Comment,
@@ -37,7 +36,6 @@ from issues.models import (
     Support,
 )
 
-SAFETY_CATEGORY = "Personal safety"
 logger = logging.getLogger(__name__)
 
 
@@ -79,7 +77,7 @@ def _link(issue: Issue) -> str:
     return settings.SITE_URL + issue.get_absolute_url()
 
 
-def _tell_raiser(issue: Issue, *, actor: User | None, kind: str, dedupe_key: str, context: dict):
+def _tell_raiser(issue: Issue, *, actor: User | None, kind: str, key: dict, context: dict):
     """Email the person who raised ``issue`` under their name; never an anonymous raiser.
 
     Nobody is told about their own action.
@@ -87,12 +85,11 @@ def _tell_raiser(issue: Issue, *, actor: User | None, kind: str, dedupe_key: str
     raiser = issue.author
     if issue.is_anonymous or raiser is None or (actor is not None and actor.pk == raiser.pk):
         return
-    notify(
-        kind=kind,
-        recipient=raiser,
-        email=raiser.email,
+    notify_each(
+        kind,
+        [raiser],
         forum=issue.forum,
-        dedupe_key=dedupe_key,
+        key=key,
         context={"forum": issue.forum.name, "title": issue.title, "link": _link(issue), **context},
     )
 
@@ -123,14 +120,13 @@ def _apply(issue: Issue, data: IssueData) -> None:
 @transaction.atomic
 def forum_defaults_create(*, forum: Forum) -> None:
     """Give ``forum`` the standard categories and service areas (idempotent)."""
-    sample = load_sample()
-    for position, name in enumerate(sample["categories"]):
+    for position, name in enumerate(defaults.CATEGORIES):
         Category.objects.get_or_create(
             forum=forum,
             name=name,
-            defaults={"position": position, "is_safety": name == SAFETY_CATEGORY},
+            defaults={"position": position, "is_safety": name == defaults.SAFETY_CATEGORY},
         )
-    for position, name in enumerate(sample["service_areas"]):
+    for position, name in enumerate(defaults.SERVICE_AREAS):
         ServiceArea.objects.get_or_create(forum=forum, name=name, defaults={"position": position})
 
 
@@ -244,22 +240,20 @@ def _same_words_sent(forum: Forum, data: IssueData, waiting: Iterable[dict]) -> 
 
 def _alert_convenors(issue: Issue) -> None:
     forum = issue.forum
-    for convenor in User.objects.convenors_of(forum):
-        notify(
-            kind="safety_issue_raised",
-            recipient=convenor,
-            email=convenor.email,
-            forum=forum,
-            dedupe_key=f"safety_issue_raised:{issue.pk}:{convenor.pk}",
-            context={
-                "forum": forum.name,
-                "title": issue.title,
-                "category": issue.category.name,
-                "safety_risk": issue.safety_risk,
-                "raised_by": issue.author_label,
-                "link": _link(issue),
-            },
-        )
+    notify_each(
+        "safety_issue_raised",
+        User.objects.convenors_of(forum),
+        forum=forum,
+        key={"issue": issue.pk},
+        context={
+            "forum": forum.name,
+            "title": issue.title,
+            "category": issue.category.name,
+            "safety_risk": issue.safety_risk,
+            "raised_by": issue.author_label,
+            "link": _link(issue),
+        },
+    )
     IssueEvent.objects.create(
         issue=issue,
         happened_on=_today(forum),
@@ -437,7 +431,7 @@ def comment_post(*, issue: Issue, actor: User, body: str, is_solution: bool = Fa
         issue,
         actor=actor,
         kind="issue_comment",
-        dedupe_key=f"issue_comment:{comment.pk}",
+        key={"comment": comment.pk},
         context={"commenter": str(actor), "is_solution": is_solution},
     )
     return comment
