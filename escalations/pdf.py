@@ -8,12 +8,12 @@ but the chart images made here (``forum_app.pdf``).
 import datetime
 
 from django.template.loader import render_to_string
-from forum_app.markup import render_markdown
 from weasyprint import HTML
 
 from escalations.charts import issues_per_month_svg
 from escalations.services.evidence import Evidence
 from forum_app.charts import svg_data_uri
+from forum_app.markup import render_markdown
 from forum_app.pdf import (
     RefusingFetcher,
     allowed_images,

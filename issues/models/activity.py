@@ -4,9 +4,9 @@ who follows it."""
 import datetime
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.db.models import Exists, OuterRef, Q, Value
-from django.db.models.functions import Cast, Concat
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -140,12 +140,8 @@ class IssueEventQuerySet(models.QuerySet["IssueEvent"]):
             recipient=user,
             kind="issue_news",
             status=Notification.Status.DIGEST,
-            dedupe_key=Concat(
-                Value("issue_news:"),
-                Cast(OuterRef("pk"), models.CharField()),
-                Value(f":{user.pk}"),
-                output_field=models.CharField(),
-            ),
+            about_type=ContentType.objects.get_for_model(IssueEvent),
+            about_id=OuterRef("pk"),
         )
         return (
             self.news()
