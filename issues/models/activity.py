@@ -4,7 +4,6 @@ who follows it."""
 import datetime
 
 from django.conf import settings
-from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
@@ -140,7 +139,8 @@ class IssueEventQuerySet(models.QuerySet["IssueEvent"]):
             recipient=user,
             kind="issue_news",
             status=Notification.Status.DIGEST,
-            about_type=ContentType.objects.get_for_model(IssueEvent),
+            about_type__app_label=self.model._meta.app_label,
+            about_type__model=self.model._meta.model_name,
             about_id=OuterRef("pk"),
         )
         return (
