@@ -1,6 +1,6 @@
 """``make bench``: seed a large forum into PostgreSQL, serve it with gunicorn under production
 settings, and measure pages, each against a floor page measured just before it, then run the
-meeting load test (``bench/meeting_load.py``), plus the other figures in ``bench/others.py``.
+meeting load test (``bench/meeting_load/``), plus the other figures in ``bench/others.py``.
 
 Writes bench/results.json and prints a summary table. Loopback only; every run is bounded.
 Settings: BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/swf_bench),

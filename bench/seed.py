@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from forum_app.demo import load_sample
 from forum_app.models import Forum, Membership, Role, User
+from issues import defaults
 from issues.models import Category, Comment, Issue, ServiceArea, Support
 
 BATCH = 2000
@@ -55,13 +56,13 @@ def _people(forum: Forum, prefix: str, members: int) -> dict[str, list[User]]:
     }
 
 
-def _lists(forum: Forum, sample: dict) -> tuple[list[Category], list[ServiceArea]]:
+def _lists(forum: Forum) -> tuple[list[Category], list[ServiceArea]]:
     categories = [
-        Category(forum=forum, name=name, position=i, is_safety=name == "Personal safety")
-        for i, name in enumerate(sample["categories"])
+        Category(forum=forum, name=name, position=i, is_safety=name == defaults.SAFETY_CATEGORY)
+        for i, name in enumerate(defaults.CATEGORIES)
     ]
     areas = [
-        ServiceArea(forum=forum, name=n, position=i) for i, n in enumerate(sample["service_areas"])
+        ServiceArea(forum=forum, name=n, position=i) for i, n in enumerate(defaults.SERVICE_AREAS)
     ]
     Category.objects.bulk_create(categories)
     ServiceArea.objects.bulk_create(areas)
@@ -77,7 +78,7 @@ def seed_forum(*, slug: str, issues: int, members: int, seed: int = 7) -> dict:
     with transaction.atomic():
         forum = Forum.objects.create(name=f"Bench forum {slug}", slug=slug)
         people = _people(forum, f"{slug}-", members)
-        categories, areas = _lists(forum, sample)
+        categories, areas = _lists(forum)
         rows = []
         for i in range(issues):
             source = texts[i % len(texts)]

@@ -10,7 +10,8 @@ import nh3
 from django.utils.safestring import SafeString, mark_safe
 
 ALLOWED_TAGS = {"p", "ul", "ol", "li", "a", "strong", "em", "code", "blockquote", "br"}
-HEADINGS = {"h2", "h3"}
+# Minutes are a document with sections: they may also have two levels of heading.
+MINUTES_TAGS = ALLOWED_TAGS | {"h2", "h3"}
 ALLOWED_ATTRIBUTES = {"a": {"href"}}
 ALLOWED_SCHEMES = {"http", "https", "mailto"}
 
@@ -23,7 +24,7 @@ def render_markdown(text: str, *, headings: bool = False) -> SafeString:
     html = markdown.markdown(text or "", output_format="html")
     clean = nh3.clean(
         html,
-        tags=ALLOWED_TAGS | HEADINGS if headings else ALLOWED_TAGS,
+        tags=MINUTES_TAGS if headings else ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=ALLOWED_SCHEMES,
         link_rel="nofollow noopener",

@@ -297,9 +297,14 @@ class NotificationQuerySet(models.QuerySet["Notification"]):
         return self.filter(status=Notification.Status.FAILED)
 
     def about(self, obj: models.Model) -> "NotificationQuerySet":
-        """Rows queued about ``obj`` (the meeting or brief a reminder is for)."""
+        """Rows queued about ``obj`` (the meeting or brief a reminder is for).
+
+        Matched by the type's name, a read only: looking the type up could write its row,
+        which a secret ballot's transaction must not.
+        """
         return self.filter(
-            about_type=ContentType.objects.get_for_model(obj, for_concrete_model=False),
+            about_type__app_label=obj._meta.app_label,
+            about_type__model=obj._meta.model_name,
             about_id=obj.pk,
         )
 
@@ -359,8 +364,9 @@ class Notification(models.Model):
     first_tried_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    # What a reminder reminds about (a meeting, a brief), so it can be withdrawn when that
-    # changes. Never an issue: nothing here may point from an email to an anonymous post.
+    # What a row is about (the meeting or brief a reminder is for, the timeline event a piece
+    # of news tells), so it can be withdrawn or found by that, never by its key. Never an
+    # issue or a person's post: nothing here may point from an email to an anonymous author.
     about_type = models.ForeignKey(
         ContentType, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from forum_app.demo import DEMO_PEOPLE, load_sample
 from forum_app.models import Forum, Membership, Role, User
-from issues import services
+from issues import defaults, services
 from issues.models import (
     Category,
     Comment,
@@ -68,7 +68,7 @@ def seed_issues(forum: Forum, *, seed: int = 2026) -> int:
             raised_on=raised_on,
             is_anonymous=anonymous,
             author=author,
-            safety_risk=sample["category"] == services.SAFETY_CATEGORY,
+            safety_risk=sample["category"] == defaults.SAFETY_CATEGORY,
         )
         IssueEvent.objects.create(issue=issue, happened_on=raised_on, kind=IssueEvent.Kind.RAISED)
         supporters = rng.sample(members, k=rng.randint(0, min(8, len(members))))

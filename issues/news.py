@@ -63,6 +63,7 @@ def _queue(events: list[IssueEvent]) -> None:
             followers[issue.pk],
             forum=issue.forum,
             key={"event": event.pk},
+            about=event,
             context={
                 "forum": issue.forum.name,
                 "title": issue.title,

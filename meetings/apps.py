@@ -6,7 +6,9 @@ class MeetingsConfig(AppConfig):
 
     def ready(self) -> None:
         from forum_app.notifications.emails import register_attachment
+        from forum_app.personal_data import personal_data_register
         from issues.similar import theme_labels_register, watch
+        from meetings import personal_data
         from meetings.calendar import invitation_attachment
         from meetings.models import Theme, ThemeIssue
         from meetings.services.themes import theme_labels, theme_link_forum
@@ -16,3 +18,9 @@ class MeetingsConfig(AppConfig):
         theme_labels_register(theme_labels)
         watch(Theme)
         watch(ThemeIssue, theme_link_forum)
+        personal_data_register(
+            "meetings",
+            export=personal_data.meetings_export,
+            erase=personal_data.meetings_erase,
+            reported=personal_data.REPORTED,
+        )

@@ -6,7 +6,7 @@ from datetime import datetime, time, timedelta
 
 from django.utils import timezone
 
-from forum_app.models import Forum, Membership, Role, User
+from forum_app.models import Forum, Role, User
 from issues.models import Issue
 from meetings import services
 from meetings.models import Meeting, Minutes, Outcome, Phase, Theme, ThemeIssue
@@ -14,13 +14,7 @@ from meetings.services.schedule import next_meeting_times
 
 
 def _people(forum: Forum, role: str) -> list[User]:
-    return list(
-        User.objects.filter(
-            memberships__forum=forum,
-            memberships__role=role,
-            memberships__status=Membership.Status.ACTIVE,
-        ).order_by("email")
-    )
+    return list(User.objects.active_in(forum, role).order_by("email"))
 
 
 def _first_tuesday_last_month(forum: Forum) -> datetime:

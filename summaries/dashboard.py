@@ -95,10 +95,12 @@ def issue_figures(forum: Forum) -> IssueFigures:
     """Open issues and the two breakdowns, with groups under k people folded away.
 
     Counting who is behind each group reads every open issue, most of a dashboard's work, so
-    the figures are kept in the cache under the forum's token and k. ``summaries.signals``
-    changes the token whenever an issue, category or service area is saved or deleted, and
-    ``person_erase`` when a person's issues lose their author. The token is read before the
-    issues are, so cached figures may be newer than their token, never older.
+    the figures are kept in the cache under the forum's token and k. ``summaries.signals``,
+    the one place that renews it, changes the token whenever an issue, category or service
+    area is saved or deleted, so services write issues with ``save()``, never a bulk
+    ``update()`` (``tests/summaries/test_figures_watch.py`` fails when a write path forgets).
+    The token is read before the issues are, so cached figures may be newer than their
+    token, never older.
     """
     k = forum.k_anonymity
     key = f"issue-figures:{forum.pk}:{k}:{figures_token(forum)}"

@@ -1,5 +1,11 @@
 """Keep the dashboard's cached issue figures true: any change to what they count gives the
-forum a new figures token (see ``summaries.dashboard.issue_figures``)."""
+forum a new figures token (see ``summaries.dashboard.issue_figures``).
+
+The one place the token is renewed. It hears saves and deletes, so a service that changed
+issues with a bulk ``update()`` would leave the figures stale for up to ten minutes:
+``tests/summaries/test_figures_watch.py`` checks the figures after every service's
+transaction in a forum's whole life and fails if one does.
+"""
 
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver

@@ -36,9 +36,8 @@ from escalations.forms import BriefForm
 from escalations.models import Response
 from escalations.pdf import allowed_images, render_brief_html
 from escalations.services import briefs
+from forum_app import markup
 from forum_app.models import Role
-from issues import markup as issue_markup
-from meetings import markup as minutes_markup
 from meetings import pdf as minutes_pdf
 from meetings import services as meetings
 from meetings.models import Attendance, Outcome, Phase
@@ -292,7 +291,7 @@ def test_the_brief_pdf_shows_hostile_text_as_text_and_fetches_nothing(
     assert len(plain) > len(hostile)
     swaps = {text: f"Harmless text {i}" for i, text in enumerate(hostile + plain)}
     twin = Document(render_brief_html(replaced(version.snapshot, swaps)))
-    assert sanitiser_only(payload_born(document, twin), issue_markup.ALLOWED_TAGS) == []
+    assert sanitiser_only(payload_born(document, twin), markup.ALLOWED_TAGS) == []
     assert [text for text in plain if not escaped_or_absent(text, version.html)] == []
     assert [text for text in plain if not document.shows(text)] == []
     shown = pdf_words(pdf_text(bytes(version.pdf)))
@@ -381,7 +380,7 @@ def test_the_minutes_pdf_shows_hostile_text_as_text_and_fetches_nothing(
     type(minutes).objects.filter(pk=minutes.pk).update(body=replaced(body, swaps))
     assert client_for(member).get(url).status_code == 200
     twin = Document(handed_to_weasyprint[1])
-    assert sanitiser_only(payload_born(document, twin), minutes_markup.ALLOWED_TAGS) == []
+    assert sanitiser_only(payload_born(document, twin), markup.MINUTES_TAGS) == []
     stylesheet = Path(finders.find(minutes_pdf.STYLESHEET)).resolve().as_uri()
     nothing_fetched(bait, fetched, pdf, {stylesheet})
 

@@ -1,4 +1,4 @@
-"""Writing, sending and answering briefs.
+"""Writing and sending briefs (answering them is in ``responses``).
 
 Every function here is keyword-only, atomic and takes the acting person. Emails go through
 the outbox inside the same transaction, so they are sent once and only if the change stands.
@@ -6,21 +6,18 @@ the outbox inside the same transaction, so they are sent once and only if the ch
 
 import datetime
 import hashlib
-from collections import Counter
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from escalations import signing
 from escalations.models import (
-    AWAITING_RESPONSE,
     CLOSED_STATUSES,
     Brief,
     BriefEvent,
@@ -28,22 +25,33 @@ from escalations.models import (
     BriefQuote,
     BriefStatus,
     BriefVersion,
-    Commitment,
-    DifferenceAnswer,
-    DifferenceReceipt,
-    DifferenceTally,
-    ProgressNote,
-    Response,
 )
 from escalations.pdf import render_brief_html, render_brief_pdf
+from escalations.services.common import (
+    brief_event,
+    email_context,
+    shorten,
+    tell_followers,
+)
 from escalations.services.evidence import theme_evidence
-from escalations.services.followups import cancel_due_reminders, response_reminders_schedule
+from escalations.services.followups import response_reminders_schedule
+
+# Answering a brief lives in ``responses``; its functions stay importable from here.
+from escalations.services.responses import (  # noqa: F401
+    POSITION_STATUS,
+    brief_acknowledge,
+    brief_respond,
+    brief_set_status,
+    commitment_add,
+    commitment_update,
+    difference_answer,
+    difference_box,
+    difference_waiting,
+)
 from escalations.services.versions import REASON_LIMIT, Change, snapshot_changes
-from forum_app.models import Forum, Membership, User
+from forum_app.models import Forum, User
 from forum_app.notifications import notify_each
-from forum_app.sealed_box import Box, sealed_open, sealed_put, sealed_waiting
-from issues.models import Issue, IssueEvent
-from issues.services import issue_news_record
+from issues.models import IssueEvent
 from meetings.models import Decision, Outcome, Theme
 
 REFERENCE_PREFIX_FALLBACK = "BR"
@@ -64,35 +72,6 @@ class BriefData:
 def forum_leaders(forum: Forum):
     """Active leaders of ``forum``: the only people a brief may be addressed to."""
     return User.objects.leaders_of(forum)
-
-
-def _event(brief: Brief, kind: str, *, actor: User | None, text: str = "", **extra) -> BriefEvent:
-    """Record one step of the brief's life with who took it and in what role."""
-    role = ""
-    if actor is not None:
-        role = (
-            Membership.objects.filter(forum_id=brief.forum_id, user=actor)
-            .values_list("role", flat=True)
-            .first()
-            or ""
-        )
-    return BriefEvent.objects.create(
-        brief=brief, kind=kind, text=text, actor=actor, actor_role=role, **extra
-    )
-
-
-def _tell_followers(brief: Brief, kind: str, text: str) -> None:
-    """Put this step on the timeline of every issue in the brief's theme, for its followers."""
-    issues = Issue.objects.filter(theme_link__theme_id=brief.theme_id).select_related("forum")
-    issue_news_record(issues=issues, kind=kind, text=text)
-
-
-def _short(text: str, length: int = 300) -> str:
-    return Truncator(" ".join(text.split())).chars(length)
-
-
-def _name(user: User) -> str:
-    return user.display_name or user.email
 
 
 def reference_prefix(forum: Forum) -> str:
@@ -160,7 +139,7 @@ def brief_create(
     if decision and decision.leader_id:
         leaders = forum_leaders(forum).filter(pk=decision.leader_id)
         brief.recipients.set(leaders)
-    _event(brief, BriefEvent.Kind.CREATED, actor=actor)
+    brief_event(brief, BriefEvent.Kind.CREATED, actor=actor)
     return brief
 
 
@@ -241,23 +220,6 @@ def brief_snapshot(brief: Brief, *, version: int | None, sent_at: datetime.datet
             {"text": figure.text, "source": figure.source} for figure in brief.figures.all()
         ],
         "evidence": evidence.as_json(),
-    }
-
-
-def _leader_link(brief: Brief) -> str:
-    return settings.SITE_URL + reverse("escalations:brief", args=[brief.pk])
-
-
-def _email_context(brief: Brief, **extra) -> dict:
-    return {
-        "forum": brief.forum.name,
-        "reference": brief.reference,
-        "title": brief.title,
-        "ask": brief.ask,
-        "response_by": brief.response_by.isoformat(),
-        "respond_by": brief.response_by.strftime("%-d %B %Y"),
-        "link": _leader_link(brief),
-        **extra,
     }
 
 
@@ -343,7 +305,7 @@ def brief_send(*, brief: Brief, actor: User, reason: str = "") -> BriefVersion:
         brief.status = BriefStatus.SENT
     brief.sent_at = brief.sent_at or now
     brief.save(update_fields=["status", "sent_at", "updated_at"])
-    _event(
+    brief_event(
         brief,
         BriefEvent.Kind.SENT if first else BriefEvent.Kind.AMENDED,
         actor=actor,
@@ -353,14 +315,14 @@ def brief_send(*, brief: Brief, actor: User, reason: str = "") -> BriefVersion:
         + (f" {reason}" if reason else ""),
     )
     if first:
-        _tell_followers(
+        tell_followers(
             brief,
             IssueEvent.Kind.BRIEF,
             _("The forum sent the brief “%(title)s” to %(people)s, asking: %(ask)s")
             % {
                 "title": brief.title,
                 "people": ", ".join(snapshot["recipients"]),
-                "ask": _short(brief.ask),
+                "ask": shorten(brief.ask),
             },
         )
     anchor = signing.version_anchor(version, tz=brief.forum.tzinfo)
@@ -370,7 +332,7 @@ def brief_send(*, brief: Brief, actor: User, reason: str = "") -> BriefVersion:
         recipients,
         forum=brief.forum,
         key=key,
-        context=_email_context(brief, **anchor, amended=not first, reason=reason),
+        context=email_context(brief, **anchor, amended=not first, reason=reason),
     )
     # Every convenor keeps the same record: the fingerprints in their mailboxes are what the
     # forum checks a stored brief against if the server is ever in doubt.
@@ -379,7 +341,7 @@ def brief_send(*, brief: Brief, actor: User, reason: str = "") -> BriefVersion:
         User.objects.convenors_of(brief.forum),
         forum=brief.forum,
         key=key,
-        context=_email_context(
+        context=email_context(
             brief,
             **anchor,
             amended=not first,
@@ -391,214 +353,3 @@ def brief_send(*, brief: Brief, actor: User, reason: str = "") -> BriefVersion:
     )
     response_reminders_schedule(brief=brief, leaders=recipients)
     return version
-
-
-@transaction.atomic
-def brief_acknowledge(*, brief: Brief, actor: User) -> Brief:
-    """A leader says they have the brief. Convenors are told."""
-    brief = Brief.objects.select_for_update().get(pk=brief.pk)
-    if brief.status != BriefStatus.SENT:
-        return brief
-    brief.status = BriefStatus.ACKNOWLEDGED
-    brief.save(update_fields=["status", "updated_at"])
-    _event(
-        brief,
-        BriefEvent.Kind.ACKNOWLEDGED,
-        actor=actor,
-        text=_("Acknowledged by %(name)s.") % {"name": actor.display_name or actor.email},
-    )
-    _tell_convenors(brief, event="acknowledged", actor=actor)
-    return brief
-
-
-POSITION_STATUS = {
-    Response.Position.ACCEPT: BriefStatus.RESPONDED,
-    Response.Position.ACCEPT_IN_PART: BriefStatus.RESPONDED,
-    Response.Position.DECLINE: BriefStatus.DECLINED,
-    Response.Position.NEED_MORE_TIME: BriefStatus.ACKNOWLEDGED,
-}
-
-
-@transaction.atomic
-def brief_respond(*, brief: Brief, actor: User, position: str, reasons: str) -> Response:
-    """Record a leader's position and reasons; the brief's status follows the position."""
-    brief = Brief.objects.select_for_update().get(pk=brief.pk)
-    if not reasons.strip():
-        raise ValidationError({"reasons": _("Give your reasons, so the forum understands.")})
-    response = Response.objects.create(
-        brief=brief, leader=actor, position=position, reasons=reasons.strip()
-    )
-    if brief.status not in (BriefStatus.IN_PROGRESS, BriefStatus.RESOLVED):
-        brief.status = POSITION_STATUS[position]
-        brief.save(update_fields=["status", "updated_at"])
-    if position != Response.Position.NEED_MORE_TIME:
-        cancel_due_reminders(brief)
-    _event(
-        brief,
-        BriefEvent.Kind.RESPONDED,
-        actor=actor,
-        text=_("%(name)s: %(position)s.")
-        % {"name": actor.display_name or actor.email, "position": response.get_position_display()},
-    )
-    _tell_convenors(brief, event=f"response:{response.pk}", actor=actor)
-    _tell_followers(
-        brief,
-        IssueEvent.Kind.RESPONSE,
-        _("%(name)s answered the brief “%(title)s”: %(position)s. “%(reasons)s”")
-        % {
-            "name": _name(actor),
-            "title": brief.title,
-            "position": response.get_position_display(),
-            "reasons": _short(response.reasons),
-        },
-    )
-    return response
-
-
-@transaction.atomic
-def brief_set_status(*, brief: Brief, actor: User, status: str) -> Brief:
-    """A convenor records where a sent brief stands (e.g. resolved or stalled)."""
-    if brief.status == BriefStatus.DRAFT or status == BriefStatus.DRAFT:
-        raise ValidationError(_("Send the brief before changing its status."))
-    brief.status = status
-    brief.save(update_fields=["status", "updated_at"])
-    if status in (BriefStatus.RESOLVED, BriefStatus.DECLINED):
-        cancel_due_reminders(brief)
-    _event(brief, BriefEvent.Kind.STATUS, actor=actor, text=str(BriefStatus(status).label))
-    if status == BriefStatus.RESOLVED:
-        _tell_followers(
-            brief,
-            IssueEvent.Kind.DIFFERENCE,
-            _(
-                "The brief “%(title)s” is resolved. Say whether it made a difference on the "
-                "brief's page."
-            )
-            % {"title": brief.title},
-        )
-    else:
-        _tell_followers(
-            brief,
-            IssueEvent.Kind.PROGRESS,
-            _("The brief “%(title)s” is now: %(status)s.")
-            % {"title": brief.title, "status": BriefStatus(status).label},
-        )
-    return brief
-
-
-def _tell_convenors(brief: Brief, *, event: str, actor: User) -> None:
-    notify_each(
-        "brief_response",
-        User.objects.convenors_of(brief.forum),
-        forum=brief.forum,
-        key={"brief": brief.pk, "event": event},
-        context=_email_context(
-            brief,
-            status=brief.get_status_display(),
-            leader=actor.display_name or actor.email,
-            link=settings.SITE_URL + brief.get_absolute_url(),
-        ),
-    )
-
-
-@transaction.atomic
-def commitment_add(
-    *, brief: Brief, actor: User, what: str, owner: str, due_on: datetime.date
-) -> Commitment:
-    """A leader commits to something by a date.
-
-    The daily follow-up sweep reminds them a week before it is due and asks for an update after.
-    """
-    brief = Brief.objects.select_for_update().get(pk=brief.pk)
-    if brief.status not in (*AWAITING_RESPONSE, BriefStatus.RESPONDED, BriefStatus.IN_PROGRESS):
-        raise ValidationError(_("Commitments can be added while the brief is open."))
-    commitment = Commitment.objects.create(
-        brief=brief, what=what.strip(), owner=owner.strip(), due_on=due_on, made_by=actor
-    )
-    if brief.status in (*AWAITING_RESPONSE, BriefStatus.RESPONDED):
-        Brief.objects.filter(pk=brief.pk).update(status=BriefStatus.IN_PROGRESS)
-        brief.status = BriefStatus.IN_PROGRESS
-    _event(
-        brief,
-        BriefEvent.Kind.COMMITMENT,
-        actor=actor,
-        text=_("%(what)s — %(owner)s, by %(due)s.")
-        % {"what": commitment.what, "owner": commitment.owner, "due": due_on.strftime("%-d %B %Y")},
-    )
-    _tell_followers(
-        brief,
-        IssueEvent.Kind.COMMITMENT,
-        _("%(name)s made a commitment: %(what)s — %(owner)s, by %(due)s.")
-        % {
-            "name": _name(actor),
-            "what": _short(commitment.what),
-            "owner": commitment.owner,
-            "due": due_on.strftime("%-d %B %Y"),
-        },
-    )
-    return commitment
-
-
-@transaction.atomic
-def commitment_update(
-    *, commitment: Commitment, actor: User, status: str, note: str = ""
-) -> Commitment:
-    """Move a commitment on and, optionally, say how it is going.
-
-    Only the leader who made a commitment may change it; the note and the timeline say who.
-    """
-    if commitment.made_by_id != actor.pk:
-        raise PermissionDenied(_("Only the leader who made this commitment can change it."))
-    commitment.status = status
-    commitment.save(update_fields=["status"])
-    if note.strip():
-        ProgressNote.objects.create(commitment=commitment, text=note.strip(), written_by=actor)
-    _event(
-        commitment.brief,
-        BriefEvent.Kind.COMMITMENT_UPDATED,
-        actor=actor,
-        text=f"{commitment.what[:80]}: {commitment.get_status_display()}",
-    )
-    progress = _("The commitment “%(what)s” is now: %(status)s.") % {
-        "what": _short(commitment.what, 120),
-        "status": commitment.get_status_display(),
-    }
-    if note.strip():
-        progress = f"{progress} {_short(note)}"
-    _tell_followers(commitment.brief, IssueEvent.Kind.PROGRESS, progress)
-    return commitment
-
-
-def difference_box(brief: Brief) -> Box:
-    return Box(kind="difference", scope=str(brief.pk))
-
-
-@transaction.atomic
-def difference_answer(*, brief: Brief, actor: User, answer: str) -> bool:
-    """Record one anonymous "Did this make a difference?" answer; False if they already answered.
-
-    Who answered is a receipt; the answer waits sealed (``forum_app.sealed_box``) until at
-    least k answers wait, then they are counted together, so no count ever moves by one
-    person's answer.
-    """
-    if brief.status != BriefStatus.RESOLVED:
-        raise ValidationError(_("You can say whether it made a difference once it is resolved."))
-    if answer not in DifferenceAnswer.values:
-        raise ValidationError({"answer": _("Choose one of the answers.")})
-    _receipt, created = DifferenceReceipt.objects.get_or_create(brief=brief, user=actor)
-    if not created:
-        return False
-    box = difference_box(brief)
-    sealed_put(box=box, payload={"answer": answer})
-
-    def count(answers: list[dict]) -> None:
-        for value, n in sorted(Counter(a["answer"] for a in answers).items()):
-            tally, _created = DifferenceTally.objects.get_or_create(brief=brief, answer=value)
-            DifferenceTally.objects.filter(pk=tally.pk).update(count=F("count") + n)
-
-    sealed_open(box=box, count=count, at_least=brief.forum.k_anonymity)
-    return True
-
-
-def difference_waiting(brief: Brief) -> int:
-    """Answers not yet counted: they wait until there are enough to count together."""
-    return sealed_waiting(difference_box(brief))

@@ -9,6 +9,7 @@ PREFIXES = {
     "meeting_reminder:": ("meetings", "meeting"),
     "vote_reminder:": ("meetings", "meeting"),
     "brief_due:": ("escalations", "brief"),
+    "issue_news:": ("issues", "issueevent"),
 }
 
 

@@ -3,10 +3,29 @@
 from django.contrib.postgres.indexes import GinIndex
 from django.db import migrations
 
-from forum_app.demo import load_sample
-
 INDEX_NAME = "issue_search"
 SAFETY_CATEGORY = "Personal safety"
+# The standard lists as they were when this migration was written (issues/defaults.py now).
+CATEGORIES = [
+    "Caseloads and workload",
+    "IT and recording systems",
+    SAFETY_CATEGORY,
+    "Supervision",
+    "Equipment and office",
+    "Admin and business support",
+    "Wellbeing and emotional support",
+    "Panels and sign-off",
+    "Training and development",
+    "Recruitment and retention",
+]
+SERVICE_AREAS = [
+    "Children and families",
+    "Adults",
+    "Mental health",
+    "Leaving care",
+    "Disabled children",
+    "Hospital discharge",
+]
 
 
 def _index():
@@ -29,15 +48,14 @@ def add_default_lists(apps, schema_editor):
     Forum = apps.get_model("forum_app", "Forum")
     Category = apps.get_model("issues", "Category")
     ServiceArea = apps.get_model("issues", "ServiceArea")
-    sample = load_sample()
     for forum in Forum.objects.all():
         if not Category.objects.filter(forum=forum).exists():
-            for position, name in enumerate(sample["categories"]):
+            for position, name in enumerate(CATEGORIES):
                 Category.objects.create(
                     forum=forum, name=name, position=position, is_safety=name == SAFETY_CATEGORY
                 )
         if not ServiceArea.objects.filter(forum=forum).exists():
-            for position, name in enumerate(sample["service_areas"]):
+            for position, name in enumerate(SERVICE_AREAS):
                 ServiceArea.objects.create(forum=forum, name=name, position=position)
 
 

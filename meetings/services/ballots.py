@@ -153,9 +153,6 @@ def ballot_cast(*, meeting: Meeting, voter: User, allocations: dict[int, int]) -
         Attendance.objects.bulk_create(
             [Attendance(meeting=meeting, user=voter)], ignore_conflicts=True
         )
-    Notification.objects.about(meeting).not_yet_sent().filter(
-        kind="vote_reminder", recipient=voter
-    ).delete()
     code = new_ballot_code()
     try:
         sealed_put(
@@ -165,6 +162,9 @@ def ballot_cast(*, meeting: Meeting, voter: User, allocations: dict[int, int]) -
         )
     except BoxClosed:
         raise ValidationError(_("Voting has just closed. Your vote was not counted.")) from None
+    Notification.objects.about(meeting).not_yet_sent().filter(
+        kind="vote_reminder", recipient=voter
+    ).delete()
     return code
 
 

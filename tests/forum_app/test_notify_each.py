@@ -110,10 +110,10 @@ def test_reminders_are_found_by_what_they_are_about_not_by_their_key(forum, memb
 
 def test_a_safety_alert_points_at_no_issue(forum, convenor, member):
     from issues.models import Issue
-    from issues.services import _alert_convenors
+    from issues.services import alert_convenors
     from tests.factories import IssueFactory
 
-    _alert_convenors(IssueFactory(forum=forum, author=None, is_anonymous=True))
+    alert_convenors(IssueFactory(forum=forum, author=None, is_anonymous=True))
 
     assert Notification.objects.filter(kind="safety_issue_raised").exists()
     issue_type = ContentType.objects.get_for_model(Issue)

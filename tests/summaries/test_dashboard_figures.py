@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from forum_app.management.personal_data import person_erase
+from forum_app.personal_data import person_erase
 from issues import services
 from issues.models import Issue, Status
 from summaries.models import FiguresStamp

@@ -2,7 +2,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from forum_app.management.personal_data import person_erase, person_find
+from forum_app.personal_data import person_erase, person_find
 
 
 class Command(BaseCommand):

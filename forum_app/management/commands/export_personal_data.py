@@ -4,7 +4,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.core.serializers.json import DjangoJSONEncoder
 
-from forum_app.management.personal_data import person_find, personal_data_export
+from forum_app.personal_data import person_find, personal_data_export
 
 
 class Command(BaseCommand):

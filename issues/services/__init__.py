@@ -1,29 +1,20 @@
 """Writes for issues. Each is atomic, keyword-only and takes the acting person.
 
-Anonymity is kept here: an anonymous issue or update is not written when it is sent but
-waits outside the database (``issues.waiting_room``) and appears at a random moment within
-the forum's window, with no person and no time of day; nobody is emailed about it but the
-convenors (without the author's details).
+By subject: named issues, supports, comments, edits and status here; anonymous issues and
+raiser updates in ``anonymous`` (where anonymity is kept); what both share in ``common``.
+Everything is importable from ``issues.services``.
 """
 
 import logging
-import random
-import time
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import timedelta
+from collections.abc import Iterable
 
-from django.conf import settings
-from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from forum_app.demo import load_sample
 from forum_app.models import Forum, Notification, User
-from forum_app.notifications import notify
-from issues import receipts, waiting_room
+from issues import defaults, receipts
 from issues.models import (
     Category,
     Comment,
@@ -36,101 +27,39 @@ from issues.models import (
     Status,
     Support,
 )
+from issues.services.anonymous import (
+    AlreadySent,
+    anonymous_publish_due,
+    issue_for_receipt,
+    issue_raise_anonymous,
+    issue_raiser_update,
+)
+from issues.services.common import (
+    EditConflict,
+    Figure,
+    IssueData,
+    after_raise,
+    alert_convenors,
+    apply_data,
+    check_choices,
+    issue_link,
+    tell_raiser,
+    today_in,
+)
 
-SAFETY_CATEGORY = "Personal safety"
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Figure:
-    label: str
-    value: int | float
-
-
-@dataclass(frozen=True)
-class IssueData:
-    """What a person types when raising or editing an issue."""
-
-    title: str
-    body: str
-    impact: str
-    proposed_solution: str
-    category: Category
-    service_area: ServiceArea
-    team: str = ""
-    evidence: str = ""
-    figures: Sequence[Figure] = field(default_factory=tuple)
-    safety_risk: bool = False
-
-
-class EditConflict(Exception):
-    """Someone saved the issue after the editor opened it; ``current`` is what they saved."""
-
-    def __init__(self, current: Issue) -> None:
-        super().__init__("The issue changed while it was being edited.")
-        self.current = current
-
-
-def _today(forum: Forum):
-    return timezone.localdate(timezone=forum.tzinfo)
-
-
-def _link(issue: Issue) -> str:
-    return settings.SITE_URL + issue.get_absolute_url()
-
-
-def _tell_raiser(issue: Issue, *, actor: User | None, kind: str, dedupe_key: str, context: dict):
-    """Email the person who raised ``issue`` under their name; never an anonymous raiser.
-
-    Nobody is told about their own action.
-    """
-    raiser = issue.author
-    if issue.is_anonymous or raiser is None or (actor is not None and actor.pk == raiser.pk):
-        return
-    notify(
-        kind=kind,
-        recipient=raiser,
-        email=raiser.email,
-        forum=issue.forum,
-        dedupe_key=dedupe_key,
-        context={"forum": issue.forum.name, "title": issue.title, "link": _link(issue), **context},
-    )
-
-
-def _check_choices(forum: Forum, data: IssueData) -> None:
-    errors = {}
-    if data.category.forum_id != forum.pk:
-        errors["category"] = _("Choose one of this forum's categories.")
-    if data.service_area.forum_id != forum.pk:
-        errors["service_area"] = _("Choose one of this forum's service areas.")
-    if errors:
-        raise ValidationError(errors)
-
-
-def _apply(issue: Issue, data: IssueData) -> None:
-    issue.title = data.title
-    issue.body = data.body
-    issue.impact = data.impact
-    issue.proposed_solution = data.proposed_solution
-    issue.category = data.category
-    issue.service_area = data.service_area
-    issue.team = data.team
-    issue.evidence = data.evidence
-    issue.figures = [{"label": f.label, "value": f.value} for f in data.figures]
-    issue.safety_risk = data.safety_risk
 
 
 @transaction.atomic
 def forum_defaults_create(*, forum: Forum) -> None:
     """Give ``forum`` the standard categories and service areas (idempotent)."""
-    sample = load_sample()
-    for position, name in enumerate(sample["categories"]):
+    for position, name in enumerate(defaults.CATEGORIES):
         Category.objects.get_or_create(
             forum=forum,
             name=name,
-            defaults={"position": position, "is_safety": name == SAFETY_CATEGORY},
+            defaults={"position": position, "is_safety": name == defaults.SAFETY_CATEGORY},
         )
-    for position, name in enumerate(sample["service_areas"]):
+    for position, name in enumerate(defaults.SERVICE_AREAS):
         ServiceArea.objects.get_or_create(forum=forum, name=name, defaults={"position": position})
 
 
@@ -143,241 +72,19 @@ def issue_raise(
     ``submission`` is the form's one-time token: the same form sent twice (Back, refresh)
     returns the issue it raised the first time instead of raising another.
     """
-    _check_choices(forum, data)
+    check_choices(forum, data)
     key = receipts.submission_hash(submission) if submission else None
     if key and (earlier := Issue.objects.filter(submission=key, forum=forum).first()):
         return earlier
     issue = Issue(
-        forum=forum, raised_on=_today(forum), is_anonymous=False, author=actor, submission=key
+        forum=forum, raised_on=today_in(forum), is_anonymous=False, author=actor, submission=key
     )
-    _apply(issue, data)
+    apply_data(issue, data)
     issue.full_clean()
     issue.save()
     Follow.objects.create(issue=issue, user=actor)
-    _after_raise(issue)
+    after_raise(issue)
     return issue
-
-
-def _after_raise(issue: Issue) -> None:
-    IssueEvent.objects.create(
-        issue=issue, happened_on=issue.raised_on, kind=IssueEvent.Kind.RAISED, text=""
-    )
-    if issue.needs_fast_track:
-        _alert_convenors(issue)
-
-
-def _due(forum: Forum) -> float:
-    """A random moment within the forum's window from now, as a Unix time."""
-    spread = forum.anonymity_window_minutes * 60
-    return time.time() + random.SystemRandom().uniform(0, spread)
-
-
-def issue_raise_anonymous(*, forum: Forum, data: IssueData, submission: str) -> str:
-    """Raise an issue anonymously; returns the raiser's receipt code.
-
-    Nothing is written to the database now and nothing names the person: the issue waits
-    in the waiting room (``issues.waiting_room``) and appears at a random moment within the
-    forum's window, so the time it appears says nothing about who raised it. The same form
-    sent twice (``submission`` is its one-time token) waits once and gets the same code.
-    Raises ``WaitingRoomUnavailable`` when the issue could not be put to wait.
-    """
-    _check_choices(forum, data)
-    probe = Issue(forum=forum, raised_on=_today(forum), is_anonymous=True)
-    _apply(probe, data)
-    probe.full_clean(exclude=["receipt_hash", "feed_hash", "submission"])
-    receipt = receipts.receipt_for_submission(submission)
-    key = receipts.submission_hash(submission)
-    item = {
-        "kind": "issue",
-        "forum": forum.pk,
-        "due": _due(forum),
-        "receipt_hash": receipts.receipt_hash(receipt),
-        "feed_hash": receipts.feed_lookup(receipts.feed_token(receipt)),
-        "data": {
-            "title": data.title,
-            "body": data.body,
-            "impact": data.impact,
-            "proposed_solution": data.proposed_solution,
-            "category": data.category.pk,
-            "service_area": data.service_area.pk,
-            "team": data.team,
-            "evidence": data.evidence,
-            "figures": [{"label": f.label, "value": f.value} for f in data.figures],
-            "safety_risk": data.safety_risk,
-        },
-    }
-    room = waiting_room.room()
-    waiting = room.items()
-    if key in waiting or Issue.objects.filter(submission=key).exists():
-        return receipt  # this very form, sent again: the same code
-    if _same_words_sent(forum, data, waiting.values()):
-        raise AlreadySent
-    room.add(key, item)
-    return receipt
-
-
-class AlreadySent(Exception):
-    """The same anonymous issue was sent a moment ago from a fresh copy of the form."""
-
-
-def _same_words_sent(forum: Forum, data: IssueData, waiting: Iterable[dict]) -> bool:
-    """Whether these words already wait to appear, or appeared anonymously since yesterday.
-
-    Back then Raise, or a phone restoring its tab, can load the raise page again with a new
-    one-time token and the browser's copy of what was typed, so the token alone cannot tell
-    a second send. Only the words are compared: nothing about who sent them is needed or kept.
-    """
-    for item in waiting:
-        words = item.get("data", {})
-        if (
-            item.get("kind") == "issue"
-            and item.get("forum") == forum.pk
-            and (words.get("title"), words.get("body")) == (data.title, data.body)
-        ):
-            return True
-    since = _today(forum) - timedelta(days=1)
-    return Issue.objects.filter(
-        forum=forum, is_anonymous=True, title=data.title, body=data.body, raised_on__gte=since
-    ).exists()
-
-
-def _alert_convenors(issue: Issue) -> None:
-    forum = issue.forum
-    for convenor in User.objects.convenors_of(forum):
-        notify(
-            kind="safety_issue_raised",
-            recipient=convenor,
-            email=convenor.email,
-            forum=forum,
-            dedupe_key=f"safety_issue_raised:{issue.pk}:{convenor.pk}",
-            context={
-                "forum": forum.name,
-                "title": issue.title,
-                "category": issue.category.name,
-                "safety_risk": issue.safety_risk,
-                "raised_by": issue.author_label,
-                "link": _link(issue),
-            },
-        )
-    IssueEvent.objects.create(
-        issue=issue,
-        happened_on=_today(forum),
-        kind=IssueEvent.Kind.ALERT,
-        text=_("The convenors were alerted at once because this is about personal safety."),
-    )
-
-
-def issue_for_receipt(*, forum: Forum, receipt: str) -> Issue | None:
-    """The anonymous issue in ``forum`` that this receipt code belongs to, if any."""
-    if not receipts.normalise(receipt):
-        return None
-    return (
-        Issue.objects.in_forum(forum)
-        .for_display()
-        .filter(is_anonymous=True, receipt_hash=receipts.receipt_hash(receipt))
-        .first()
-    )
-
-
-def issue_raiser_update(*, forum: Forum, receipt: str, body: str, submission: str) -> Issue:
-    """Send an update as "the person who raised this", proven only by the receipt code.
-
-    Like an anonymous issue, the update waits outside the database and appears at a random
-    moment within the forum's window; returns the issue it is for. The same form sent twice
-    posts once. Raises ``ValidationError`` for a wrong code or an issue that was merged, and
-    ``WaitingRoomUnavailable`` when the update could not be put to wait.
-    """
-    issue = issue_for_receipt(forum=forum, receipt=receipt)
-    if issue is None:
-        raise ValidationError(_("That receipt code does not match an issue in this forum."))
-    if issue.merged_into_id is not None:
-        raise ValidationError(_("This issue was merged into another. Add your update there."))
-    Comment(issue=issue, from_raiser=True, body=body, posted_on=_today(forum)).full_clean(
-        exclude=["submission"]
-    )
-    key = receipts.submission_hash(submission)
-    item = {
-        "kind": "update",
-        "forum": forum.pk,
-        "due": _due(forum),
-        "receipt_hash": receipts.receipt_hash(receipt),
-        "data": {"body": body},
-    }
-    if not Comment.objects.filter(submission=key).exists():
-        waiting_room.room().add(key, item)
-    return issue
-
-
-def anonymous_publish_due(*, everything: bool = False) -> int:
-    """Publish the anonymous issues and updates whose moment has come; returns how many.
-
-    Each is written in its own transaction. One that was published already (a second
-    sweeper, or a crash before it left the waiting room) is not written again. ``everything``
-    publishes all that wait, due or not (before a planned restart of Redis).
-    """
-    room = waiting_room.room()
-    now = time.time()
-    published = 0
-    for key, item in sorted(room.items().items(), key=lambda pair: pair[1]["due"]):
-        if item["due"] > now and not everything:
-            continue
-        try:
-            with transaction.atomic():
-                published += _publish(key, item)
-        except (ValidationError, ObjectDoesNotExist, KeyError, TypeError):
-            # The forum, category or issue it was for has gone, or the item is damaged.
-            logger.warning("An anonymous post could not be published and was dropped.")
-        room.remove(key)
-    return published
-
-
-def _publish(key: str, item: dict) -> int:
-    forum = Forum.objects.get(pk=item["forum"])
-    data = item["data"]
-    if item["kind"] == "update":
-        if Comment.objects.filter(submission=key).exists():
-            return 0
-        issue = Issue.objects.get(forum=forum, is_anonymous=True, receipt_hash=item["receipt_hash"])
-        if issue.merged_into_id is not None:
-            raise ValidationError("merged")
-        comment = Comment(
-            issue=issue,
-            from_raiser=True,
-            body=data["body"],
-            posted_on=_today(forum),
-            submission=key,
-        )
-        comment.full_clean()
-        comment.save()
-        IssueEvent.objects.create(
-            issue=issue, happened_on=comment.posted_on, kind=IssueEvent.Kind.UPDATE, text=""
-        )
-        return 1
-    if Issue.objects.filter(submission=key).exists():
-        return 0
-    issue_data = IssueData(
-        **(
-            data
-            | {
-                "category": Category.objects.get(forum=forum, pk=data["category"]),
-                "service_area": ServiceArea.objects.get(forum=forum, pk=data["service_area"]),
-                "figures": tuple(Figure(**f) for f in data["figures"]),
-            }
-        )
-    )
-    issue = Issue(
-        forum=forum,
-        raised_on=_today(forum),
-        is_anonymous=True,
-        receipt_hash=item["receipt_hash"],
-        feed_hash=item.get("feed_hash"),
-        submission=key,
-    )
-    _apply(issue, issue_data)
-    issue.full_clean()
-    issue.save()
-    _after_raise(issue)
-    return 1
 
 
 @transaction.atomic
@@ -428,15 +135,15 @@ def comment_post(*, issue: Issue, actor: User, body: str, is_solution: bool = Fa
         author=actor,
         body=body,
         is_solution=is_solution,
-        posted_on=_today(issue.forum),
+        posted_on=today_in(issue.forum),
     )
     comment.full_clean()
     comment.save()
-    _tell_raiser(
+    tell_raiser(
         issue,
         actor=actor,
         kind="issue_comment",
-        dedupe_key=f"issue_comment:{comment.pk}",
+        key={"comment": comment.pk},
         context={"commenter": str(actor), "is_solution": is_solution},
     )
     return comment
@@ -463,7 +170,7 @@ def issue_hide(*, issue: Issue, actor: User, reason: str) -> Issue:
     issue.save(update_fields=["hidden", "hidden_reason", "version"])
     IssueEvent.objects.create(
         issue=issue,
-        happened_on=_today(issue.forum),
+        happened_on=today_in(issue.forum),
         kind=IssueEvent.Kind.HIDDEN,
         text=_("Hidden by a convenor: %(reason)s") % {"reason": reason},
     )
@@ -485,9 +192,9 @@ def issue_edit(
     locked = Issue.objects.select_for_update(of=("self",)).select_related("forum").get(pk=issue.pk)
     if locked.version != expected_version:
         raise EditConflict(Issue.objects.for_display().get(pk=issue.pk))
-    _check_choices(locked.forum, data)
+    check_choices(locked.forum, data)
     was_fast_tracked = locked.needs_fast_track
-    today = _today(locked.forum)
+    today = today_in(locked.forum)
     if not redact:
         IssueRevision.objects.create(
             issue=locked,
@@ -500,7 +207,7 @@ def issue_edit(
             edited_on=today,
         )
     old_title = locked.title
-    _apply(locked, data)
+    apply_data(locked, data)
     locked.version += 1
     locked.full_clean()
     locked.save()
@@ -517,7 +224,7 @@ def issue_edit(
             else _("Edited by a convenor"),
         )
     if locked.needs_fast_track and not was_fast_tracked:
-        _alert_convenors(locked)
+        alert_convenors(locked)
     return locked
 
 
@@ -540,7 +247,7 @@ def _redact(issue: Issue, *, actor: User, today, old_title: str) -> None:
             "A convenor removed words that could identify someone. The earlier wording is not kept."
         ),
     )
-    link = _link(issue)
+    link = issue_link(issue)
     for notification in Notification.objects.filter(context__link=link):
         if notification.context.get("title") == old_title:
             notification.context["title"] = issue.title
@@ -588,7 +295,7 @@ def issue_set_status(
     closed = status == Status.CLOSED
     IssueEvent.objects.create(
         issue=locked,
-        happened_on=_today(locked.forum),
+        happened_on=today_in(locked.forum),
         kind=IssueEvent.Kind.CLOSED if closed else IssueEvent.Kind.STATUS,
         text=text,
         to_tell=closed,
@@ -606,7 +313,9 @@ def issue_news_record(*, issues: Iterable[Issue], kind: str, text: str) -> list[
     if kind not in IssueEvent.NEWS:
         raise ValueError(f"{kind!r} is not news.")
     events = [
-        IssueEvent(issue=issue, happened_on=_today(issue.forum), kind=kind, text=text, to_tell=True)
+        IssueEvent(
+            issue=issue, happened_on=today_in(issue.forum), kind=kind, text=text, to_tell=True
+        )
         for issue in issues
     ]
     return IssueEvent.objects.bulk_create(events)
@@ -657,7 +366,7 @@ def issue_merge(*, issue: Issue, into: Issue, actor: User) -> Issue:
     duplicate.closed_reason = _("Merged into “%(title)s”.") % {"title": target.title}
     duplicate.version += 1
     duplicate.save(update_fields=["merged_into", "status", "closed_reason", "version"])
-    today = _today(target.forum)
+    today = today_in(target.forum)
     IssueEvent.objects.create(
         issue=duplicate,
         happened_on=today,
@@ -671,3 +380,37 @@ def issue_merge(*, issue: Issue, into: Issue, actor: User) -> Issue:
         text=_("“%(title)s” was merged into this issue.") % {"title": duplicate.title},
     )
     return duplicate
+
+
+__all__ = [
+    "AlreadySent",
+    "EditConflict",
+    "Figure",
+    "IssueData",
+    "after_raise",
+    "alert_convenors",
+    "anonymous_publish_due",
+    "apply_data",
+    "check_choices",
+    "comment_hide",
+    "comment_post",
+    "forum_defaults_create",
+    "issue_edit",
+    "issue_follow",
+    "issue_for_receipt",
+    "issue_grouped",
+    "issue_hide",
+    "issue_link",
+    "issue_merge",
+    "issue_news_record",
+    "issue_raise",
+    "issue_raise_anonymous",
+    "issue_raiser_update",
+    "issue_set_status",
+    "issue_support",
+    "issue_support_with_comment",
+    "issue_support_withdraw",
+    "issue_unfollow",
+    "tell_raiser",
+    "today_in",
+]

@@ -1,0 +1,58 @@
+"""Issues and what people do with them, by subject: ``issue`` (the issue, its lists, status
+and search) and ``activity`` (supports, comments, revisions, redactions, timeline, follows)."""
+
+from issues.models.activity import (
+    Comment,
+    CommentQuerySet,
+    Follow,
+    IssueEvent,
+    IssueEventQuerySet,
+    IssueRedaction,
+    IssueRevision,
+    Support,
+)
+from issues.models.issue import (
+    LIST_FIELDS,
+    MAX_SEARCH_WORDS,
+    OPEN_STATUSES,
+    SEARCH_CONFIG,
+    SEARCH_FIELDS,
+    TEXT_LIMIT,
+    TITLE_LIMIT,
+    Category,
+    Issue,
+    IssueQuerySet,
+    NamedChoice,
+    RowCount,
+    SearchDocumentField,
+    ServiceArea,
+    Status,
+    search_vector,
+)
+
+__all__ = [
+    "Category",
+    "Comment",
+    "CommentQuerySet",
+    "Follow",
+    "Issue",
+    "IssueEvent",
+    "IssueEventQuerySet",
+    "IssueQuerySet",
+    "IssueRedaction",
+    "IssueRevision",
+    "LIST_FIELDS",
+    "MAX_SEARCH_WORDS",
+    "NamedChoice",
+    "OPEN_STATUSES",
+    "RowCount",
+    "SEARCH_CONFIG",
+    "SEARCH_FIELDS",
+    "SearchDocumentField",
+    "ServiceArea",
+    "Status",
+    "Support",
+    "TEXT_LIMIT",
+    "TITLE_LIMIT",
+    "search_vector",
+]
