@@ -1,5 +1,6 @@
 """Meetings and what happens in them, by subject: ``meeting`` (meetings, themes, attendance,
-decisions, agenda, minutes, suggestions) and ``voting`` (secret ballots)."""
+decisions, agenda, minutes, suggestions), ``proposals`` (members' agenda proposals) and
+``voting`` (secret ballots)."""
 
 from meetings.models.meeting import (
     CARRIED_OVER,
@@ -25,6 +26,7 @@ from meetings.models.meeting import (
     ThemeQuerySet,
     ThemeStatus,
 )
+from meetings.models.proposals import AgendaProposal
 from meetings.models.voting import (
     Ballot,
     BallotReceipt,
@@ -33,6 +35,7 @@ from meetings.models.voting import (
 
 __all__ = [
     "AgendaItem",
+    "AgendaProposal",
     "Attendance",
     "Ballot",
     "BallotReceipt",

@@ -22,9 +22,6 @@ ROOT = Path(__file__).resolve().parents[2]
 WATCHED = {"Issue", "Theme", "ThemeIssue"}
 # Bulk writes to watched models that need no signal of their own, and why.
 KNOWN_BULK_WRITES = {
-    ("forum_app/management/personal_data.py", "Issue.objects.filter(author=user).update"): (
-        "only the author changes, which similar issues never read"
-    ),
     ("meetings/services/themes.py", "ThemeIssue.objects.filter(theme=source).update"): (
         "the merge saves the source theme in the same transaction"
     ),
