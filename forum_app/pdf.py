@@ -27,10 +27,11 @@ SCOPES = {"row": "/Row", "rowgroup": "/Row", "col": "/Column", "colgroup": "/Col
 
 
 class RefusingFetcher(URLFetcher):
-    """Fetch only the ``data:`` URIs the app generated; refuse and record anything else."""
+    """Fetch only the URLs the app named (its chart ``data:`` URIs, or its own stylesheet's
+    ``file:`` URL); refuse and record anything else."""
 
-    def __init__(self, allowed: set[str]) -> None:
-        super().__init__(allowed_protocols={"data"}, allow_redirects=False)
+    def __init__(self, allowed: set[str], *, protocols: frozenset[str] = frozenset({"data"})):
+        super().__init__(allowed_protocols=set(protocols), allow_redirects=False)
         self.allowed = allowed
         self.requested: list[str] = []
         self.refused: list[str] = []
