@@ -12,6 +12,14 @@ from issues import waiting_room
 from tests.factories import ForumFactory, MembershipFactory, with_totp
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # With several workers (pytest-xdist), hand out tests a few at a time: given its default
+    # large batches, one worker can end up holding many long browser tests while the other,
+    # done, waits.
+    if config.getoption("maxschedchunk", default="no xdist") is None:
+        config.option.maxschedchunk = 4
+
+
 def _delete_instead_of_truncate(self, style, tables, *, reset_sequences=False, allow_cascade=False):
     """Empty the tables with DELETE, which on PostgreSQL takes a tenth of TRUNCATE's time.
 

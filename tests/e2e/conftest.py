@@ -174,6 +174,9 @@ Promise.race([
 ]).then(() => window.__axeSwapViolations || [])
 """
 
+STOP_NEW_REQUESTS = """
+document.addEventListener("htmx:beforeRequest", (event) => event.preventDefault(), true);
+"""
 
 # The longest files first, so that with several workers (pytest-xdist) none is left running a
 # long journey alone at the end while the others wait; the rest keep their order.
@@ -320,6 +323,14 @@ def new_page(browser, live_server, csp_violations, axe_violations, request) -> I
 
     failed = getattr(request.node, "report_call", None)
     failed = failed is not None and failed.failed
+    # The test is over: pages that poll (a meeting's live part) start no new requests, so the
+    # wait below is for what the test itself set going, not for the next poll's swap.
+    for context in contexts:
+        for page in context.pages:
+            try:
+                page.evaluate(STOP_NEW_REQUESTS)
+            except Exception:  # noqa: S110 — a closed or crashed page starts nothing
+                pass
     for number, context in enumerate(contexts):
         for index, page in enumerate(context.pages):
             if failed:
