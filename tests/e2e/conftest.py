@@ -174,11 +174,39 @@ Promise.race([
 ]).then(() => window.__axeSwapViolations || [])
 """
 
+STOP_NEW_REQUESTS = """
+document.addEventListener("htmx:beforeRequest", (event) => event.preventDefault(), true);
+"""
+
+# The longest files first, so that with several workers (pytest-xdist) none is left running a
+# long journey alone at the end while the others wait; the rest keep their order.
+SLOWEST_FIRST = [
+    "test_meeting_journey.py",
+    "test_keyboard_only.py",
+    "test_grouping_board.py",
+    "test_axe_sweep.py",
+    "test_reflow.py",
+    "test_html_validity.py",
+    "test_issues_journey.py",
+    "test_brief_journey.py",
+    "test_live_focus.py",
+    "test_remote_vote.py",
+]
+
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    for item in items:
-        if E2E_DIR in Path(item.path).parents:
-            item.add_marker(pytest.mark.browser)
+    places = [index for index, item in enumerate(items) if E2E_DIR in Path(item.path).parents]
+    for index in places:
+        items[index].add_marker(pytest.mark.browser)
+
+    def rank(item: pytest.Item) -> int:
+        name = Path(item.path).name
+        return SLOWEST_FIRST.index(name) if name in SLOWEST_FIRST else len(SLOWEST_FIRST)
+
+    # Only the browser tests move, among the places they already hold (pytest-django has put
+    # the tests that empty the database after those that roll back).
+    for index, item in zip(places, sorted((items[i] for i in places), key=rank), strict=True):
+        items[index] = item
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -295,6 +323,14 @@ def new_page(browser, live_server, csp_violations, axe_violations, request) -> I
 
     failed = getattr(request.node, "report_call", None)
     failed = failed is not None and failed.failed
+    # The test is over: pages that poll (a meeting's live part) start no new requests, so the
+    # wait below is for what the test itself set going, not for the next poll's swap.
+    for context in contexts:
+        for page in context.pages:
+            try:
+                page.evaluate(STOP_NEW_REQUESTS)
+            except Exception:  # noqa: S110 — a closed or crashed page starts nothing
+                pass
     for number, context in enumerate(contexts):
         for index, page in enumerate(context.pages):
             if failed:
