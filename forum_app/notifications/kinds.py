@@ -93,6 +93,11 @@ KINDS: dict[str, Kind] = {
             _("A week and a day before a meeting of your forum."),
         ),
         Kind(
+            "voting_open",
+            _("Voting is open"),
+            _("Voting opens in a meeting you said you would vote in remotely."),
+        ),
+        Kind(
             "vote_reminder",
             _("Reminders to vote"),
             _("A day before voting closes, if you have not voted yet."),

@@ -137,12 +137,18 @@ def reminder_key(meeting: Meeting, user_id: int) -> str:
     return f"vote_reminder:{meeting.pk}:{user_id}"
 
 
+def voting_open_key(meeting: Meeting, user_id: int) -> str:
+    """The dedupe key of the "voting is open" notice to a member who will vote remotely."""
+    return f"voting_open:{meeting.pk}:{user_id}"
+
+
 @transaction.atomic
 def ballot_cast(*, meeting: Meeting, voter: User, allocations: dict[int, int]) -> str:
     """Cast one secret ballot: ``allocations`` maps theme ids to dots. Returns its ballot code.
 
     Writes the receipt (who voted), counts the voter as attending if the meeting is on, and
     seals the ballot into the meeting's ballot box, all in one transaction; a reminder to vote
+    (or a notice that voting is open)
     still waiting to go is withdrawn. The unique receipt decides when one person sends two
     ballots at once; a bad ballot raises ``ValidationError`` and stores nothing. The code is
     shown to the voter once and kept nowhere but as a hash inside the sealed entry, so only
@@ -159,7 +165,7 @@ def ballot_cast(*, meeting: Meeting, voter: User, allocations: dict[int, int]) -
             [Attendance(meeting=meeting, user=voter)], ignore_conflicts=True
         )
     Notification.objects.filter(
-        dedupe_key=reminder_key(meeting, voter.pk),
+        dedupe_key__in=[reminder_key(meeting, voter.pk), voting_open_key(meeting, voter.pk)],
         status__in=[Notification.Status.PENDING, Notification.Status.DIGEST],
     ).delete()
     code = new_ballot_code()

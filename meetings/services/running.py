@@ -76,6 +76,10 @@ def _open_voting(meeting: Meeting) -> None:
     meeting.voting_opens_at = now
     if meeting.voting_closes_at is None or meeting.voting_closes_at <= now:
         meeting.voting_closes_at = default_close(meeting, now)
+    # Imported here: the voting window's module builds on this one.
+    from meetings.services.voting import remote_voters_tell
+
+    remote_voters_tell(meeting)
 
 
 def default_close(meeting: Meeting, now: datetime) -> datetime:

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Count, F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -23,7 +23,7 @@ from forum_app.models import User
 from forum_app.notifications import notify
 from meetings.models import BallotReceipt, Meeting, Phase, Rsvp
 from meetings.permissions import is_participant_role, require_convenor, role_in
-from meetings.services.ballots import ballots_count, reminder_key
+from meetings.services.ballots import ballots_count, reminder_key, voting_open_key
 from meetings.services.running import lock
 from meetings.services.schedule import members_to_invite
 
@@ -102,6 +102,37 @@ def _reminder_context(meeting: Meeting) -> dict:
         "closes": closes_text(meeting),
         "link": settings.SITE_URL + link,
     }
+
+
+def remote_voters_tell(meeting: Meeting) -> int:
+    """Tell the members who said "I'll vote remotely" that voting is open, with the link.
+
+    Called in the transaction that opens voting, before anyone can have voted, so it says
+    nothing about who has. Returns how many notices were queued.
+    """
+    context = _reminder_context(meeting)
+    remote = Rsvp.objects.filter(meeting=meeting, answer=Rsvp.Answer.REMOTE).values("user_id")
+    queued = 0
+    for user in members_to_invite(meeting.forum).filter(pk__in=remote):
+        row = notify(
+            kind="voting_open",
+            recipient=user,
+            email=user.email,
+            forum=meeting.forum,
+            dedupe_key=voting_open_key(meeting, user.pk),
+            context=context,
+        )
+        queued += row is not None
+    return queued
+
+
+def rsvp_counts(meeting: Meeting) -> dict[str, int]:
+    """How many members said they will be there, and how many will vote remotely (no names)."""
+    counts = dict.fromkeys(Rsvp.Answer.values, 0)
+    rows = Rsvp.objects.filter(meeting=meeting, user__in=members_to_invite(meeting.forum))
+    for answer, n in rows.values_list("answer").annotate(n=Count("pk")).order_by():
+        counts[answer] = n
+    return counts
 
 
 def vote_reminders_queue(now: datetime | None = None) -> int:
