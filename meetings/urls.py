@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from meetings import proposal_views, views
+from meetings import proposal_views, views, window_views
 
 app_name = "meetings"
 
@@ -47,7 +47,7 @@ urlpatterns = [
     path("<int:pk>/minutes/publish/", views.minutes_publish, name="minutes_publish"),
     path("<int:pk>/minutes/correct/", views.minutes_correct, name="minutes_correct"),
     path("<int:pk>/minutes.pdf", views.minutes_download, name="minutes_pdf"),
-    # Members' agenda proposals and the convenor's voting times (meetings/proposal_views.py)
+    # Members' agenda proposals; the convenor's voting window (proposal_views, window_views)
     path("<int:pk>/proposals/", proposal_views.agenda_proposals, name="proposals"),
     path(
         "<int:pk>/proposals/<int:proposal_pk>/accept/",
@@ -59,4 +59,6 @@ urlpatterns = [
         proposal_views.proposal_decline,
         name="proposal_decline",
     ),
+    path("<int:pk>/voting/times/", window_views.voting_times, name="voting_times"),
+    path("<int:pk>/voting/open/", window_views.voting_open_early, name="voting_open_early"),
 ]

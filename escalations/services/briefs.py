@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import F, Max
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
@@ -402,7 +403,7 @@ def brief_send(*, brief: Brief, actor: User, reason: str = "") -> BriefVersion:
 
 @transaction.atomic
 def brief_acknowledge(*, brief: Brief, actor: User) -> Brief:
-    """A leader says they have the brief. Convenors are told."""
+    """A leader says they have the brief. Convenors are told, and followers in their digest."""
     brief = Brief.objects.select_for_update().get(pk=brief.pk)
     if brief.status != BriefStatus.SENT:
         return brief
@@ -415,6 +416,17 @@ def brief_acknowledge(*, brief: Brief, actor: User) -> Brief:
         text=_("Acknowledged by %(name)s.") % {"name": actor.display_name or actor.email},
     )
     _tell_convenors(brief, event="acknowledged", actor=actor)
+    # Followers hear it too: a leader has the brief, and when an answer is due.
+    _tell_followers(
+        brief,
+        IssueEvent.Kind.RESPONSE,
+        _("%(name)s acknowledged the brief “%(title)s” and is to answer by %(date)s.")
+        % {
+            "name": _name(actor),
+            "title": brief.title,
+            "date": date_format(brief.response_by, "j F Y"),
+        },
+    )
     return brief
 
 

@@ -120,6 +120,49 @@ def meeting_advance(*, meeting: Meeting, actor: User, expected: str) -> Meeting:
     return locked
 
 
+EARLY_VOTING_PHASES = (Phase.SCHEDULED, Phase.REVIEW)
+
+
+def early_ballot_themes(meeting: Meeting):
+    """The themes voting opened now would hold: those the meeting's agenda carries over."""
+    if meeting.phase == Phase.SCHEDULED:
+        return Theme.objects.in_forum(meeting.forum).current().filter(status__in=CARRIED_OVER)
+    return Theme.objects.filter(meeting_themes__meeting=meeting)
+
+
+@transaction.atomic
+def voting_open_early(*, meeting: Meeting, actor: User, expected: str) -> Meeting:
+    """Open voting before the meeting's vote phase, on the themes its agenda carries over.
+
+    For members who cannot come: they vote from any device until the window closes. The
+    meeting starts (new issues go on its agenda) and moves straight to voting; it can go
+    back to grouping while nobody has voted.
+    """
+    require_convenor(meeting.forum, actor)
+    locked = lock(meeting)
+    if locked.phase != expected:
+        raise ValidationError(
+            _("The meeting has already moved on to “%(phase)s”.")
+            % {"phase": locked.get_phase_display()}
+        )
+    if locked.phase not in EARLY_VOTING_PHASES:
+        raise ValidationError(
+            _("Voting opens early only before grouping starts. Use “Open voting” instead.")
+        )
+    if locked.phase == Phase.SCHEDULED:
+        _start(locked, actor)
+    if not locked.meeting_themes.exists():
+        raise ValidationError(
+            _("The agenda has no themes to vote on yet. Group the issues into themes first.")
+        )
+    _open_voting(locked)
+    locked.phase = Phase.VOTE
+    locked.state_version = F("state_version") + 1
+    locked.save(update_fields=["phase", "state_version", "voting_opens_at", "voting_closes_at"])
+    locked.refresh_from_db()
+    return locked
+
+
 @transaction.atomic
 def meeting_step_back(*, meeting: Meeting, actor: User, expected: str) -> Meeting:
     """Go back one phase where that is safe: group → review, or vote → group before anyone votes.
