@@ -189,13 +189,8 @@ class IssueForm(forms.Form):
 def submission_field() -> forms.CharField:
     """A form's one-time token: made when the form is shown, sent back with it, never stored
     until what the form creates is, so the same form sent twice creates one thing."""
-    # A text input kept out of sight rather than a hidden one: after Back, the browser
-    # restores the text people typed into a freshly loaded form, and this token with it, so
-    # the restored form sent again is known as sent (a hidden input would get a new token).
     return forms.CharField(
-        widget=forms.TextInput(attrs={"hidden": True}),
-        required=False,
-        initial=receipts.new_submission,
+        widget=forms.HiddenInput, required=False, initial=receipts.new_submission
     )
 
 
