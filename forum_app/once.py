@@ -29,21 +29,6 @@ def new_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-def token_for(request: HttpRequest | None) -> str:
-    """The token for a form on this page: the one just sent, if the page shows it again.
-
-    A page shown again with errors keeps the token it was sent with. Otherwise Back to that
-    page after the corrected send (the browser sends the first attempt again, and restores
-    what was typed) would bring a fresh token, and a second send would create a second copy.
-    htmx partials always bring a fresh token: they answer a send that went through.
-    """
-    if request is not None and request.method == "POST" and not getattr(request, "htmx", False):
-        sent = request.POST.get(FIELD, "")
-        if _TOKEN.match(sent):
-            return sent
-    return new_token()
-
-
 def _key(token: str) -> str:
     return hashlib.sha256(b"form:" + token.encode()).hexdigest()
 

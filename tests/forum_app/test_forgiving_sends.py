@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from forum_app.models import FormSubmission
 from forum_app.retention import retention_apply
-from meetings.models import AgendaItem, AgendaProposal
+from meetings.models import AgendaItem
 from tests.conftest import client_for
 from tests.factories import MeetingFactory
 
@@ -51,19 +51,3 @@ def test_the_daily_retention_forgets_forms_sent_long_ago(db):
     FormSubmission.objects.create(key="recent", sent_on=today - datetime.timedelta(days=keep))
     assert retention_apply()["form_submissions"] == 1
     assert list(FormSubmission.objects.values_list("key", flat=True)) == ["recent"]
-
-
-def test_a_page_shown_again_with_errors_keeps_the_token_it_was_sent_with(forum, member):
-    meeting = MeetingFactory(forum=forum)
-    url = reverse("meetings:proposals", args=[forum.slug, meeting.pk])
-    client = client_for(member)
-    shown = client.post(url, {"title": "", "once": TOKEN})
-    assert shown.status_code == 400
-    assert f'name="once" value="{TOKEN}"' in shown.content.decode()
-    assert f'value="{TOKEN}"' not in client.get(url).content.decode(), "a new page, a new token"
-
-    # The corrected send goes through; the first attempt sent again (Back) creates nothing.
-    assert client.post(url, {"title": "Parking", "once": TOKEN}).status_code == 302
-    again = client.post(url, {"title": "", "once": TOKEN})
-    assert again.status_code == 302
-    assert AgendaProposal.objects.count() == 1
