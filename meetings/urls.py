@@ -69,4 +69,6 @@ urlpatterns = [
         proposals.proposal_decline,
         name="proposal_decline",
     ),
+    path("<int:pk>/voting/times/", voting.voting_times, name="voting_times"),
+    path("<int:pk>/voting/open/", voting.voting_open_early, name="voting_open_early"),
 ]

@@ -104,6 +104,11 @@ POLICY: dict[str, Rule] = {
     "meetings:vote": Rule(FORUM_MEMBERS, args="meeting"),
     "meetings:voting_window": Rule(CONVENOR_POST, method="post", args="meeting"),
     "meetings:voting_close": Rule(CONVENOR_ONLY, args="meeting"),
+    "meetings:voting_times": Rule(CONVENOR_ONLY, args="meeting"),
+    "meetings:voting_open_early": Rule(CONVENOR_ONLY, args="scheduled_meeting"),
+    "meetings:proposals": Rule(FORUM_MEMBERS, args="scheduled_meeting"),
+    "meetings:proposal_accept": Rule(CONVENOR_POST, method="post", args="agenda_proposal"),
+    "meetings:proposal_decline": Rule(CONVENOR_POST, method="post", args="agenda_proposal"),
     "meetings:decide": Rule(CONVENOR_ONLY, args="meeting"),
     # An empty decision is refused, the page coming back with what is missing (400).
     "meetings:decision_record": Rule({"convenor": 400}, method="post", args="meeting_theme"),

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from escalations.models import (
@@ -42,7 +43,7 @@ from issues.models import IssueEvent
 
 @transaction.atomic
 def brief_acknowledge(*, brief: Brief, actor: User) -> Brief:
-    """A leader says they have the brief. Convenors are told."""
+    """A leader says they have the brief. Convenors are told, and followers in their digest."""
     brief = Brief.objects.select_for_update().get(pk=brief.pk)
     if brief.status != BriefStatus.SENT:
         return brief
@@ -55,6 +56,17 @@ def brief_acknowledge(*, brief: Brief, actor: User) -> Brief:
         text=_("Acknowledged by %(name)s.") % {"name": actor.display_name or actor.email},
     )
     _tell_convenors(brief, event="acknowledged", actor=actor)
+    # Followers hear it too: a leader has the brief, and when an answer is due.
+    tell_followers(
+        brief,
+        IssueEvent.Kind.RESPONSE,
+        _("%(name)s acknowledged the brief “%(title)s” and is to answer by %(date)s.")
+        % {
+            "name": person_name(actor),
+            "title": brief.title,
+            "date": date_format(brief.response_by, "j F Y"),
+        },
+    )
     return brief
 
 

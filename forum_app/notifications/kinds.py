@@ -114,6 +114,12 @@ KINDS: dict[str, Kind] = {
             keys={"": "meeting_reminder:{meeting}:{label}:{person}:{sequence}"},
         ),
         Kind(
+            "voting_open",
+            _("Voting is open"),
+            _("Voting opens in a meeting you said you would vote in remotely."),
+            keys={"": "voting_open:{meeting}:{person}"},
+        ),
+        Kind(
             "vote_reminder",
             _("Reminders to vote"),
             _("A day before voting closes, if you have not voted yet."),

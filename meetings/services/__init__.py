@@ -25,6 +25,7 @@ from meetings.services.running import (
     meeting_attend,
     meeting_step_back,
     new_issues_for,
+    voting_open_early,
 )
 from meetings.services.schedule import (
     MeetingData,
@@ -94,4 +95,5 @@ __all__ = [
     "theme_rename",
     "theme_split",
     "voted",
+    "voting_open_early",
 ]

@@ -138,6 +138,7 @@ def ballot_cast(*, meeting: Meeting, voter: User, allocations: dict[int, int]) -
 
     Writes the receipt (who voted), counts the voter as attending if the meeting is on, and
     seals the ballot into the meeting's ballot box, all in one transaction; a reminder to vote
+    (or a notice that voting is open)
     still waiting to go is withdrawn. The unique receipt decides when one person sends two
     ballots at once; a bad ballot raises ``ValidationError`` and stores nothing. The code is
     shown to the voter once and kept nowhere but as a hash inside the sealed entry, so only
@@ -163,7 +164,7 @@ def ballot_cast(*, meeting: Meeting, voter: User, allocations: dict[int, int]) -
     except BoxClosed:
         raise ValidationError(_("Voting has just closed. Your vote was not counted.")) from None
     Notification.objects.about(meeting).not_yet_sent().filter(
-        kind="vote_reminder", recipient=voter
+        kind__in=["vote_reminder", "voting_open"], recipient=voter
     ).delete()
     return code
 

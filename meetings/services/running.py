@@ -71,6 +71,10 @@ def _open_voting(meeting: Meeting) -> None:
     meeting.voting_opens_at = now
     if meeting.voting_closes_at is None or meeting.voting_closes_at <= now:
         meeting.voting_closes_at = default_close(meeting, now)
+    # Imported here: the voting window's module builds on this one.
+    from meetings.services.voting import remote_voters_tell
+
+    remote_voters_tell(meeting)
 
 
 def default_close(meeting: Meeting, now: datetime) -> datetime:
@@ -105,6 +109,49 @@ def meeting_advance(*, meeting: Meeting, actor: User, expected: str) -> Meeting:
         now = timezone.now()
         locked.voting_closes_at = min(locked.voting_closes_at or now, now)
     locked.phase = target
+    locked.state_version = F("state_version") + 1
+    locked.save(update_fields=["phase", "state_version", "voting_opens_at", "voting_closes_at"])
+    locked.refresh_from_db()
+    return locked
+
+
+EARLY_VOTING_PHASES = (Phase.SCHEDULED, Phase.REVIEW)
+
+
+def early_ballot_themes(meeting: Meeting):
+    """The themes voting opened now would hold: those the meeting's agenda carries over."""
+    if meeting.phase == Phase.SCHEDULED:
+        return Theme.objects.in_forum(meeting.forum).current().filter(status__in=CARRIED_OVER)
+    return Theme.objects.filter(meeting_themes__meeting=meeting)
+
+
+@transaction.atomic
+def voting_open_early(*, meeting: Meeting, actor: User, expected: str) -> Meeting:
+    """Open voting before the meeting's vote phase, on the themes its agenda carries over.
+
+    For members who cannot come: they vote from any device until the window closes. The
+    meeting starts (new issues go on its agenda) and moves straight to voting; it can go
+    back to grouping while nobody has voted.
+    """
+    require(meeting.forum, actor, "run_meetings")
+    locked = lock(meeting)
+    if locked.phase != expected:
+        raise ValidationError(
+            _("The meeting has already moved on to “%(phase)s”.")
+            % {"phase": locked.get_phase_display()}
+        )
+    if locked.phase not in EARLY_VOTING_PHASES:
+        raise ValidationError(
+            _("Voting opens early only before grouping starts. Use “Open voting” instead.")
+        )
+    if locked.phase == Phase.SCHEDULED:
+        _start(locked, actor)
+    if not locked.meeting_themes.exists():
+        raise ValidationError(
+            _("The agenda has no themes to vote on yet. Group the issues into themes first.")
+        )
+    _open_voting(locked)
+    locked.phase = Phase.VOTE
     locked.state_version = F("state_version") + 1
     locked.save(update_fields=["phase", "state_version", "voting_opens_at", "voting_closes_at"])
     locked.refresh_from_db()

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Count, F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -101,6 +101,32 @@ def _reminder_context(meeting: Meeting) -> dict:
         "closes": closes_text(meeting),
         "link": settings.SITE_URL + link,
     }
+
+
+def remote_voters_tell(meeting: Meeting) -> int:
+    """Tell the members who said "I'll vote remotely" that voting is open, with the link.
+
+    Called in the transaction that opens voting, before anyone can have voted, so it says
+    nothing about who has. Returns how many notices were queued.
+    """
+    remote = Rsvp.objects.filter(meeting=meeting, answer=Rsvp.Answer.REMOTE).values("user_id")
+    return notify_each(
+        "voting_open",
+        User.objects.members_of(meeting.forum).filter(pk__in=remote),
+        forum=meeting.forum,
+        key={"meeting": meeting.pk},
+        context=_reminder_context(meeting),
+        about=meeting,
+    )
+
+
+def rsvp_counts(meeting: Meeting) -> dict[str, int]:
+    """How many members said they will be there, and how many will vote remotely (no names)."""
+    counts = dict.fromkeys(Rsvp.Answer.values, 0)
+    rows = Rsvp.objects.filter(meeting=meeting, user__in=User.objects.members_of(meeting.forum))
+    for answer, n in rows.values_list("answer").annotate(n=Count("pk")).order_by():
+        counts[answer] = n
+    return counts
 
 
 def vote_reminders_queue(now: datetime | None = None) -> int:

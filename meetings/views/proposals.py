@@ -1,8 +1,7 @@
-"""Pages for members' agenda proposals, and the convenor's voting times.
+"""Pages for members' agenda proposals.
 
 Members propose items for a meeting's agenda; the convenor accepts (the item goes on the
-agenda) or declines them, with an optional reason. The voting-times page sets when voting
-closes, and lets the convenor open voting before the meeting on the agenda's themes.
+agenda) or declines them, with an optional reason.
 """
 
 from django.contrib import messages

@@ -1,7 +1,7 @@
 """Sample meetings for the role matrix: one running a vote, one scheduled, one closed."""
 
 from meetings import services
-from meetings.models import AgendaItem, Phase, SuggestionBatch, SuggestionItem
+from meetings.models import AgendaItem, AgendaProposal, Phase, SuggestionBatch, SuggestionItem
 from tests.factories import IssueFactory, MeetingFactory
 
 
@@ -28,8 +28,12 @@ def meeting_world(forum, convenor, member) -> dict[str, list]:
     )
     for phase in (Phase.GROUP, Phase.VOTE):
         running = services.meeting_advance(meeting=running, actor=convenor, expected=phase)
+    proposal = AgendaProposal.objects.create(
+        meeting=scheduled, proposed_by=member, title="Pool cars for home visits"
+    )
     slug = forum.slug
     return {
+        "agenda_proposal": [slug, scheduled.pk, proposal.pk],
         "meeting": [slug, running.pk],
         "scheduled_meeting": [slug, scheduled.pk],
         "closed_meeting": [slug, closed.pk],
