@@ -8,6 +8,8 @@ class EscalationsConfig(AppConfig):
         from escalations import personal_data
         from escalations.agenda import agenda_entries, briefs_sent_section
         from escalations.attachments import brief_pdf_attachment
+        from escalations.demo import seed_briefs
+        from forum_app.demo import demo_seeder_register
         from forum_app.notifications.emails import register_attachment
         from forum_app.personal_data import personal_data_register
         from meetings.agenda import register_source
@@ -22,3 +24,4 @@ class EscalationsConfig(AppConfig):
             erase=personal_data.escalations_erase,
             reported=personal_data.REPORTED,
         )
+        demo_seeder_register(seed_briefs)

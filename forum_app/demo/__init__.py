@@ -56,3 +56,18 @@ def logins_text() -> str:
         "code, run `.venv/bin/python manage.py demo_code` in another terminal."
     )
     return "\n".join(lines)
+
+
+# Each feature app adds its demo data by registering a seeder in its AppConfig.ready();
+# they run in the order of INSTALLED_APPS (issues before the meetings that group them).
+_seeders: list = []
+
+
+def demo_seeder_register(seeder) -> None:
+    """Add ``seeder(forum)`` to what ``seed_demo`` runs after making the demo forum."""
+    if seeder not in _seeders:
+        _seeders.append(seeder)
+
+
+def demo_seeders() -> list:
+    return list(_seeders)

@@ -4,12 +4,10 @@ its part (retention rules, personal data, digest sources) by registering in ``re
 import ast
 from pathlib import Path
 
-from forum_app import personal_data
+from forum_app import demo, personal_data
 
 ROOT = Path(__file__).resolve().parents[2]
 FEATURE_APPS = {"issues", "meetings", "escalations", "summaries", "bench"}
-# Demo seeding fills every app with sample data by design.
-ALLOWED = {"forum_app/management/commands/seed_demo.py"}
 
 
 def imported_apps(path: Path) -> set[str]:
@@ -27,7 +25,7 @@ def test_forum_app_imports_no_feature_app():
     offenders = {
         path.relative_to(ROOT).as_posix(): sorted(imported_apps(path))
         for path in (ROOT / "forum_app").rglob("*.py")
-        if path.relative_to(ROOT).as_posix() not in ALLOWED and imported_apps(path)
+        if imported_apps(path)
     }
     assert offenders == {}
 
@@ -39,4 +37,13 @@ def test_every_app_registers_its_part_of_a_persons_data():
         "meetings",
         "escalations",
         "summaries",
+    ]
+
+
+def test_every_app_adds_its_demo_data_in_the_cycles_order():
+    assert [seeder.__module__ for seeder in demo.demo_seeders()] == [
+        "issues.demo",
+        "meetings.demo",
+        "escalations.demo",
+        "summaries.demo",
     ]

@@ -5,12 +5,14 @@ from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from escalations.demo import seed_briefs
-from forum_app.demo import DEMO_FORUM_SLUG, DEMO_PASSWORD, DEMO_PEOPLE, logins_text
+from forum_app.demo import (
+    DEMO_FORUM_SLUG,
+    DEMO_PASSWORD,
+    DEMO_PEOPLE,
+    demo_seeders,
+    logins_text,
+)
 from forum_app.models import PRIVILEGED_ROLES, Forum, Membership, User
-from issues.demo import seed_issues
-from meetings.demo import seed_meetings
-from summaries.demo import seed_pulse
 
 
 class Command(BaseCommand):
@@ -63,8 +65,6 @@ def seed_forum() -> Forum:
 
 
 def seed_feature_data(forum: Forum) -> None:
-    """Each feature app adds its demo data here (issues, meetings, briefs)."""
-    seed_issues(forum)
-    seed_meetings(forum)
-    seed_briefs(forum)
-    seed_pulse(forum)
+    """Each feature app adds its demo data (issues, meetings, briefs, pulse), as registered."""
+    for seeder in demo_seeders():
+        seeder(forum)
