@@ -94,6 +94,7 @@ KINDS: dict[str, Kind] = {
             ),
             default=Delivery.DAILY,
             digest_only=True,
+            keys={"": "agenda_proposal:{proposal}"},
         ),
         Kind(
             "meeting_minutes",

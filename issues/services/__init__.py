@@ -70,7 +70,9 @@ def issue_raise(
     """Raise an issue under the actor's name. Safety issues alert the convenors at once.
 
     ``submission`` is the form's one-time token: the same form sent twice (Back, refresh)
-    returns the issue it raised the first time instead of raising another.
+    returns the issue it raised the first time instead of raising another. So does the same
+    issue word for word from the same person on the same day: after Back the browser puts the
+    typed text back into a freshly loaded form, which brings a new token.
     """
     check_choices(forum, data)
     key = receipts.submission_hash(submission) if submission else None
@@ -80,6 +82,16 @@ def issue_raise(
         forum=forum, raised_on=today_in(forum), is_anonymous=False, author=actor, submission=key
     )
     apply_data(issue, data)
+    same = Issue.objects.filter(
+        forum=forum,
+        author=actor,
+        raised_on=issue.raised_on,
+        title=issue.title,
+        body=issue.body,
+        hidden=False,
+    )
+    if earlier := same.order_by("pk").first():
+        return earlier
     issue.full_clean()
     issue.save()
     Follow.objects.create(issue=issue, user=actor)

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from forum_app.models import User
-from forum_app.notifications import notify
+from forum_app.notifications import notify_each
 from forum_app.permissions import require
 from meetings.models import AgendaProposal, Meeting, Phase
 from meetings.services.running import agenda_item_add
@@ -105,13 +105,11 @@ def agenda_proposal_decline(
 
 def _tell(proposal: AgendaProposal, outcome: str) -> None:
     meeting = proposal.meeting
-    person = proposal.proposed_by
-    notify(
-        kind="agenda_proposal",
-        recipient=person,
-        email=person.email,
+    notify_each(
+        "agenda_proposal",
+        [proposal.proposed_by],
         forum=meeting.forum,
-        dedupe_key=f"agenda_proposal:{proposal.pk}",
+        key={"proposal": proposal.pk},
         context={
             "forum": meeting.forum.name,
             "meeting": meeting.title,

@@ -49,11 +49,6 @@ def signed_in_phone(new_page, live_server, forum):
     return phone
 
 
-@pytest.mark.xfail(
-    reason="Known: Back reloads the raise page with a new token and the browser puts the "
-    "typed text back, so sending it again raises a second named issue",
-    strict=False,
-)
 def test_a_named_raise_survives_back_and_refresh(new_page, live_server, children):
     forum = children
     phone = signed_in_phone(new_page, live_server, forum)

@@ -29,9 +29,10 @@ from issues.models import Status
 from issues.services import IssueData, comment_post, issue_set_status
 from meetings import services as meetings
 from meetings.forms import MeetingForm
-from meetings.models import Meeting, Outcome, Phase
+from meetings.models import Meeting, Outcome, Phase, Rsvp
+from meetings.services import proposals
 from meetings.services.schedule import meeting_notices_sweep
-from meetings.services.voting import vote_reminders_queue
+from meetings.services.voting import meeting_rsvp, vote_reminders_queue
 from tests.factories import (
     CategoryFactory,
     ForumFactory,
@@ -68,6 +69,8 @@ USER_TEXT: dict[str, tuple[str, ...]] = {
     "meeting_reminder": ("forum", "title", "place", "video_link"),
     "meeting_minutes": ("forum", "title"),
     "vote_reminder": ("forum", "title"),
+    "voting_open": ("forum", "title"),
+    "agenda_proposal": ("forum", "meeting", "title", "text"),
     "brief_sent": ("forum", "title", "ask", "recipients", "reason"),
     "brief_reminder": ("forum", "title"),
     "brief_moved_up": ("forum", "title", "leader"),
@@ -107,6 +110,8 @@ FIELDS = {
     "place": 200,
     "minutes_meeting_title": 120,
     "theme": 120,
+    "proposal": 200,
+    "decline_reason": 300,
     "brief_title": 200,
     "ask": 500,
     "commitment": 500,
@@ -190,9 +195,15 @@ def live_a_forums_life(text: dict[str, str], monkeypatch, also=None) -> None:
     meetings.meeting_cancel(meeting=meeting, actor=convenor)
     meeting_notices_sweep()
 
-    held = advance_to(
-        MeetingFactory(forum=forum, title=text["minutes_meeting_title"]), convenor, Phase.GROUP
+    upcoming = MeetingFactory(forum=forum, title=text["minutes_meeting_title"])
+    proposal = proposals.agenda_proposal_create(
+        meeting=upcoming, actor=member, title=text["proposal"]
     )
+    proposals.agenda_proposal_decline(
+        proposal=proposal, actor=convenor, reason=text["decline_reason"]
+    )
+    meeting_rsvp(meeting=upcoming, user=reader, answer=Rsvp.Answer.REMOTE)
+    held = advance_to(upcoming, convenor, Phase.GROUP)
     theme = meetings.theme_create(meeting=held, actor=convenor, name=text["theme"])
     meetings.issue_move(meeting=held, actor=convenor, issue=issue, theme=theme)
     held = advance_to(held, convenor, Phase.VOTE)

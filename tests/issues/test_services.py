@@ -258,3 +258,18 @@ def test_forum_defaults_are_created_once(forum):
     assert Category.objects.filter(forum=forum).count() == 10
     assert Category.objects.get(forum=forum, is_safety=True).name == "Personal safety"
     assert ServiceArea.objects.filter(forum=forum).count() == 6
+
+
+def test_the_same_named_issue_sent_again_the_same_day_raises_nothing_more(forum, lists, member):
+    """After Back the browser puts the typed text back into a fresh form, with a new token."""
+    first = services.issue_raise(
+        forum=forum, actor=member, data=issue_data(lists), submission=receipts.new_submission()
+    )
+    again = services.issue_raise(
+        forum=forum, actor=member, data=issue_data(lists), submission=receipts.new_submission()
+    )
+    assert again == first
+    changed = services.issue_raise(
+        forum=forum, actor=member, data=issue_data(lists, title="Caseloads: a different one")
+    )
+    assert changed != first
