@@ -29,7 +29,7 @@ def _delete_instead_of_truncate(self, style, tables, *, reset_sequences=False, a
     (a sent brief version refuses DELETE) are off while they are emptied, as TRUNCATE skips them.
     """
     if reset_sequences or not tables:
-        return _truncate(
+        return truncate_sql(
             self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
         )
     with self.connection.cursor() as cursor:
@@ -49,14 +49,14 @@ def _delete_instead_of_truncate(self, style, tables, *, reset_sequences=False, a
     ]
 
 
-_truncate = PostgresOperations.sql_flush
+truncate_sql = PostgresOperations.sql_flush  # Django's own: TRUNCATE
 
 
 @pytest.fixture(scope="session", autouse=True)
 def _quick_flush():
     PostgresOperations.sql_flush = _delete_instead_of_truncate
     yield
-    PostgresOperations.sql_flush = _truncate
+    PostgresOperations.sql_flush = truncate_sql
 
 
 @pytest.fixture(autouse=True)

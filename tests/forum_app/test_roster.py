@@ -113,6 +113,8 @@ def test_a_forums_whole_life_writes_to_nobody_switched_off(monkeypatch, mailoutb
         "ask": "Fund pairs",
         "commitment": "Fund pairs",
         "owner": "Head of Service",
+        "proposal": "Weekend lone working",
+        "decline_reason": "Next month",
     }
     live_a_forums_life(text, monkeypatch, also=switched_off_people)
 
