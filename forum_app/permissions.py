@@ -23,13 +23,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from forum_app.models import PRIVILEGED_ROLES, Forum, Membership, Role
+from forum_app.models import PARTICIPANT_ROLES, PRIVILEGED_ROLES, Forum, Membership, Role
 
 # Who may do what, by role. Each ability is named by what it lets a person do.
 ABILITIES: dict[str, frozenset[str]] = {
     # Read and raise issues, comment, attend meetings and vote, read sent briefs, see the
     # dashboard: everything a forum's own people share.
-    "take_part": frozenset({Role.MEMBER, Role.CONVENOR}),
+    "take_part": PARTICIPANT_ROLES,
     # Hide, merge, change the status of and edit any issue or comment.
     "moderate_issues": frozenset({Role.CONVENOR}),
     # Schedule meetings, change their phases, shape the agenda and themes, record decisions

@@ -188,7 +188,8 @@ class Role(models.TextChoices):
 
 # Roles that must use two-factor authentication before they reach their role's pages.
 PRIVILEGED_ROLES = frozenset({Role.CONVENOR, Role.STEWARD, Role.LEADER})
-# Roles that take part in the forum itself (issues, meetings, votes).
+# Roles that take part in the forum itself (issues, meetings, votes): the access table's
+# "take_part" (forum_app.permissions) reads this set, so the roster and the table agree.
 PARTICIPANT_ROLES = frozenset({Role.MEMBER, Role.CONVENOR})
 
 
