@@ -69,7 +69,13 @@ def test_an_anonymous_raise_typed_while_the_session_ended_comes_back_after_sign_
         "Your issue has been sent anonymously"
     )
     # Accepted: the draft is forgotten, and the form opens empty.
-    assert page.evaluate("Object.keys(sessionStorage).filter(k => k.startsWith('draft:'))") == []
+    # (the page's scripts run just after its heading shows, so wait for them)
+    kept = "Object.keys(sessionStorage).filter(k => k.startsWith('draft:'))"
+    for _ in range(100):
+        if page.evaluate(kept) == []:
+            break
+        page.wait_for_timeout(100)
+    assert page.evaluate(kept) == []
     page.goto("/f/childrens/issues/new/")
     expect(page.get_by_label("Title:", exact=True)).to_have_value("")
 

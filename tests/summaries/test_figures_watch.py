@@ -86,6 +86,8 @@ def test_no_write_in_a_forums_life_leaves_the_dashboard_figures_stale(monkeypatc
         "ask": "Fund pairs",
         "commitment": "Fund pairs",
         "owner": "Head of Service",
+        "proposal": "Weekend lone working",
+        "decline_reason": "Next month",
     }
     with connection.execute_wrapper(watch):
         live_a_forums_life(text, monkeypatch)
