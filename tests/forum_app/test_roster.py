@@ -19,7 +19,7 @@ from forum_app.notifications.digests import digests_send
 from meetings.services.decisions import leaders_of
 from tests.escalations.world import sent_brief
 from tests.factories import MembershipFactory
-from tests.forum_app.test_xss_emails import live_a_forums_life
+from tests.forum_app.test_xss_emails import live_a_forums_life, plain_texts
 
 pytestmark = pytest.mark.django_db
 
@@ -97,25 +97,7 @@ def test_a_forums_whole_life_writes_to_nobody_switched_off(monkeypatch, mailoutb
         )
         gone.append(reader)
 
-    text = {key: key.replace("_", " ").title() for key in ("forum", "convenor", "member")}
-    text |= {
-        "joiner": "Joiner",
-        "leader": "Leader",
-        "director": "Director",
-        "category": "Safety",
-        "issue_title": "Lone visits at night",
-        "close_reason": "Fixed",
-        "meeting_title": "Monthly meeting",
-        "place": "Room 4",
-        "minutes_meeting_title": "Last month",
-        "theme": "Safety at night",
-        "brief_title": "Lone visits",
-        "ask": "Fund pairs",
-        "commitment": "Fund pairs",
-        "owner": "Head of Service",
-        "proposal": "Weekend lone working",
-        "decline_reason": "Next month",
-    }
+    text = plain_texts()
     live_a_forums_life(text, monkeypatch, also=switched_off_people)
 
     addresses = {user.email for user in gone}

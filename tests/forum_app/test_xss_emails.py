@@ -136,6 +136,29 @@ def texts_for_round(number: int) -> dict[str, str]:
 ROUNDS = -(-len(PAYLOADS) // len(FIELDS))
 
 
+def plain_texts() -> dict[str, str]:
+    """Ordinary text for every field the forum's life fills, for tests not about payloads."""
+    text = {key: key.replace("_", " ").title() for key in ("forum", "convenor", "member")}
+    return text | {
+        "joiner": "Joiner",
+        "leader": "Leader",
+        "director": "Director",
+        "category": "Safety",
+        "issue_title": "Lone visits at night",
+        "close_reason": "Fixed",
+        "meeting_title": "Monthly meeting",
+        "place": "Room 4",
+        "minutes_meeting_title": "Last month",
+        "theme": "Safety at night",
+        "brief_title": "Lone visits",
+        "ask": "Fund pairs",
+        "commitment": "Fund pairs",
+        "owner": "Head of Service",
+        "proposal": "Weekend lone working",
+        "decline_reason": "Next month",
+    }
+
+
 def person(forum, role: str, name: str):
     return MembershipFactory(forum=forum, role=role, user__display_name=name).user
 

@@ -10,7 +10,7 @@ from forum_app.personal_data import person_erase
 from issues.models import Issue, Status
 from summaries import dashboard
 from tests.factories import IssueFactory
-from tests.forum_app.test_xss_emails import live_a_forums_life
+from tests.forum_app.test_xss_emails import live_a_forums_life, plain_texts
 
 pytestmark = pytest.mark.django_db
 
@@ -70,25 +70,7 @@ class FiguresWatch:
 
 def test_no_write_in_a_forums_life_leaves_the_dashboard_figures_stale(monkeypatch):
     watch = FiguresWatch()
-    text = {key: key.replace("_", " ").title() for key in ("forum", "convenor", "member")}
-    text |= {
-        "joiner": "Joiner",
-        "leader": "Leader",
-        "director": "Director",
-        "category": "Safety",
-        "issue_title": "Lone visits at night",
-        "close_reason": "Fixed",
-        "meeting_title": "Monthly meeting",
-        "place": "Room 4",
-        "minutes_meeting_title": "Last month",
-        "theme": "Safety at night",
-        "brief_title": "Lone visits",
-        "ask": "Fund pairs",
-        "commitment": "Fund pairs",
-        "owner": "Head of Service",
-        "proposal": "Weekend lone working",
-        "decline_reason": "Next month",
-    }
+    text = plain_texts()
     with connection.execute_wrapper(watch):
         live_a_forums_life(text, monkeypatch)
         authors = Issue.objects.exclude(author=None).values("author")
